@@ -1,0 +1,15 @@
+"""API conventions shared by every endpoint (API.md "Ground rules")."""
+from rest_framework import pagination
+
+
+class CursorPagination(pagination.CursorPagination):
+    """``{"next", "previous", "results"}``; ``page_size`` default 50, at most 500.
+
+    A cursor, unlike an offset, lets a client walk a list that grows meanwhile and see each row once.
+    Views set ``ordering`` to a stable, unique order (time-ordered lists end with ``id``).
+    """
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    ordering = "id"

@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from services import api as services_api
+from services import views as services_views
+
+from . import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("departments", services_api.DepartmentViewSet, basename="department")
+router.register("service-items", services_api.ServiceItemViewSet, basename="service-item")
+
+api_v1 = [
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="v1:api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("catalog/", services_views.item_list, name="catalog-list"),
+    path("catalog/<int:pk>/", services_views.item_detail, name="catalog-detail"),
+    path("catalog/export.xlsx", services_views.catalog_download, {"fmt": "xlsx"}, name="catalog-export-xlsx"),
+    path("catalog/export.csv", services_views.catalog_download, {"fmt": "csv"}, name="catalog-export-csv"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="v1")),
+]
+
+admin.site.site_header = admin.site.site_title = _("Walkthrough campaign · administration")
+admin.site.index_title = _("Chizhou business-environment office")

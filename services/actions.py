@@ -1,0 +1,139 @@
+"""Writes to the catalog. Every change of an item goes through here so that its history is kept."""
+from __future__ import annotations
+
+from django.db import transaction
+from django.forms.models import model_to_dict
+
+from .models import RevisionSource, ServiceItem, ServiceItemRevision
+
+# Fields that are bookkeeping, not catalog content.
+_NOT_HISTORY = {"id", "revision", "created_at", "updated_at"}
+
+
+def item_snapshot(item: ServiceItem) -> dict:
+    data = model_to_dict(item, exclude=list(_NOT_HISTORY))
+    data["fee"] = str(item.fee)
+    data["effective_date"] = item.effective_date.isoformat() if item.effective_date else None
+    data["materials"] = [
+        [m.position, m.name, m.necessity, m.form, m.source, m.issuing_item_id] for m in item.materials.all()
+    ]
+    data["steps"] = [[s.position, s.name, s.handler, s.time_limit_days] for s in item.steps.all()]
+    return data
+
+
+@transaction.atomic
+def item_revision_record(*, item: ServiceItem, source: str, actor=None) -> ServiceItemRevision | None:
+    """Record the item's current state as a new revision if it differs from the last one.
+
+    Returns the new revision, or ``None`` when nothing changed.
+    """
+    # Lock the item row so two writers cannot both claim the next revision number.
+    locked = ServiceItem.objects.select_for_update().only("id", "revision").get(pk=item.pk)
+    data = item_snapshot(item)
+    last = item.revisions.order_by("-revision").only("data", "revision").first()
+    if last is not None:
+        changed = sorted(k for k in data.keys() | last.data.keys() if data.get(k) != last.data.get(k))
+        if not changed:
+            return None
+        number = locked.revision + 1
+    else:
+        changed, number = [], 1
+    ServiceItem.objects.filter(pk=item.pk).update(revision=number)
+    item.revision = number
+    return ServiceItemRevision.objects.create(
+        item=item, revision=number, data=data, changed_fields=changed, source=RevisionSource(source), actor=actor
+    )
+
+
+def catalog_import_enqueue(*, catalog_import) -> None:
+    """Hand an uploaded import to the worker once the upload is committed."""
+    from .tasks import catalog_import_run
+
+    transaction.on_commit(lambda: _enqueue_quietly(catalog_import_run, catalog_import.pk))
+
+
+def _enqueue_quietly(task, pk: int) -> None:
+    # With the broker down the row stays pending; the periodic sweep enqueues it again.
+    import logging
+
+    try:
+        task.delay(pk)
+    except Exception:  # kombu raises several connection error types
+        logging.getLogger(__name__).warning("enqueue of %s(%s) failed; the sweep will retry", task.name, pk, exc_info=True)
+
+
+def catalog_import_process(*, import_id: int) -> bool:
+    """Run one uploaded import. Returns False when another worker already claimed it."""
+    from django.utils import timezone
+
+    from .catalog_io import catalog_import
+    from .models import CatalogImport, ImportStatus
+
+    # Claim the job: only one worker's UPDATE finds it pending (or running but abandoned by a dead worker).
+    claimed = CatalogImport.objects.filter(pk=import_id, status=ImportStatus.PENDING).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    job = CatalogImport.objects.select_related("created_by").get(pk=import_id)
+    try:
+        try:
+            path = job.file.path
+        except NotImplementedError:  # remote storage has no local path
+            path = _local_copy(job.file)
+        result = catalog_import(path=path, actor=job.created_by)
+    except Exception as exc:
+        CatalogImport.objects.filter(pk=import_id).update(
+            status=ImportStatus.FAILED, finished_at=timezone.now(), errors=[{"sheet": "", "row": 0, "code": "", "message": str(exc)[:500]}]
+        )
+        raise
+    CatalogImport.objects.filter(pk=import_id).update(
+        status=ImportStatus.DONE if result.ok else ImportStatus.REJECTED,
+        finished_at=timezone.now(),
+        items_created=result.created,
+        items_updated=result.updated,
+        errors=result.errors,
+    )
+    return True
+
+
+def _local_copy(field_file) -> str:
+    """Remote storage (S3): copy the upload to a temporary file so it can be streamed from disk."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    suffix = Path(field_file.name).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as tmp, field_file.open("rb") as src:
+        shutil.copyfileobj(src, tmp)
+    return tmp.name
+
+
+_CHILD_KEYS = ("materials", "steps")
+
+
+@transaction.atomic
+def service_item_save(*, item: ServiceItem | None, data: dict, actor, source: str = RevisionSource.API) -> ServiceItem:
+    """Create (``item=None``) or update a service item from validated data.
+
+    ``materials`` and ``steps``, when given, replace the item's lists in the order given.
+    The model's own validation (check constraints included) runs before anything is written.
+    """
+    from .models import Material, Step
+
+    children = {key: data.pop(key) for key in _CHILD_KEYS if key in data}
+    item = item or ServiceItem()
+    for key, value in data.items():
+        setattr(item, key, value)
+    item.full_clean(exclude=["revision"])
+    item.save()
+    if "materials" in children:
+        item.materials.all().delete()
+        Material.objects.bulk_create(
+            Material(item=item, position=i, **m) for i, m in enumerate(children["materials"], start=1)
+        )
+    if "steps" in children:
+        item.steps.all().delete()
+        Step.objects.bulk_create(Step(item=item, position=i, **s) for i, s in enumerate(children["steps"], start=1))
+    item_revision_record(item=item, source=source, actor=actor)
+    return item

@@ -1,0 +1,174 @@
+"""Fixtures shared by the suite: people, a real Celery worker, a real browser."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from accounts.models import Role, User
+from services.models import Department, DepartmentLevel, Region, ServiceItem
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+PASSWORD = "Walk-the-process-2026"
+
+
+# --- catalog and people --------------------------------------------------------------------
+
+@pytest.fixture
+def region(db):
+    return Region.objects.create(code="guichi", name="贵池区", sort_order=1)
+
+
+@pytest.fixture
+def department_a(region):
+    return Department.objects.create(code="city-amr", name="市市场监督管理局", level=DepartmentLevel.CITY, region=region)
+
+
+@pytest.fixture
+def department_b(region):
+    return Department.objects.create(code="city-housing", name="市住房和城乡建设局", level=DepartmentLevel.CITY, region=region)
+
+
+def make_item(department, code, **extra) -> ServiceItem:
+    fields = dict(name=f"事项{code}", item_type="licensing", legal_limit_days=20, promised_limit_days=10)
+    fields.update(extra)
+    return ServiceItem.objects.create(code=code, department=department, **fields)
+
+
+def make_user(username, role, department=None, **extra) -> User:
+    user = User(username=username, role=role, department=department, **extra)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def office(db):
+    return make_user("office", Role.OFFICE, is_staff=True, last_name="王", first_name="主任")
+
+
+@pytest.fixture
+def leader_a(department_a):
+    return make_user("leader_a", Role.LEADER, department_a, last_name="李", first_name="局长")
+
+
+@pytest.fixture
+def liaison_a(department_a):
+    return make_user("liaison_a", Role.LIAISON, department_a)
+
+
+@pytest.fixture
+def leader_b(department_b):
+    return make_user("leader_b", Role.LEADER, department_b)
+
+
+# --- a real Celery worker ---------------------------------------------------------------------
+
+class WorkerProcess:
+    def __init__(self, proc: subprocess.Popen):
+        self.proc = proc
+        self.lines: list[str] = []
+        self.ready = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line)
+            if " ready." in line:
+                self.ready.set()
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start_worker(*, name: str = "w1") -> WorkerProcess:
+    """Start ``celery worker`` as its own process, on the broker and test database of this run."""
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "chizhou_walkthrough.settings.test"
+    env["CW_TEST_DATABASE_NAME"] = str(connection.settings_dict["NAME"])
+    env["PYTHONUNBUFFERED"] = "1"
+    celery = Path(sys.executable).parent / "celery"
+    proc = subprocess.Popen(
+        [str(celery), "-A", "chizhou_walkthrough", "worker", "--pool=solo", "--loglevel=INFO",
+         "-Q", env["CELERY_QUEUE"], "-n", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    worker = WorkerProcess(proc)
+    if not worker.ready.wait(timeout=60):
+        worker.stop()
+        raise RuntimeError("Celery worker did not become ready:\n" + worker.output)
+    return worker
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real worker process; tests using it see only committed data, hence transactional_db."""
+    worker = start_worker()
+    yield worker
+    worker.stop()
+
+
+def wait_for(predicate, *, timeout: float = 60, interval: float = 0.2, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+# --- a real browser ---------------------------------------------------------------------------------
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.fail("Debian's chromium is not installed; bin/test installs it (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop; Django must allow sync DB calls from this thread.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
