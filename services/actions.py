@@ -1,6 +1,8 @@
 """Writes to the catalog. Every change of an item goes through here so that its history is kept."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.forms.models import model_to_dict
 
@@ -12,7 +14,7 @@ _NOT_HISTORY = {"id", "revision", "created_at", "updated_at"}
 
 def item_snapshot(item: ServiceItem) -> dict:
     data = model_to_dict(item, exclude=list(_NOT_HISTORY))
-    data["fee"] = str(item.fee)
+    data["fee"] = str(Decimal(item.fee).quantize(Decimal("0.01")))  # 0 and 0.00 are one fee
     data["effective_date"] = item.effective_date.isoformat() if item.effective_date else None
     data["materials"] = [
         [m.position, m.name, m.necessity, m.form, m.source, m.issuing_item_id] for m in item.materials.all()

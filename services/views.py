@@ -45,7 +45,7 @@ def item_list(request):
         "page": page,
         "filters": filters,
         "query": query.urlencode(),
-        "departments": queries.departments_visible(request.user).only("id", "name"),
+        "departments": queries.departments_visible(request.user).select_related(None).only("id", "name"),
         "item_types": ItemType.choices,
     }
     template = "services/_item_rows.html" if request.headers.get("HX-Request") else "services/item_list.html"
