@@ -290,7 +290,7 @@ ITEMS = [
         ("建设工程规划许可证", REQ, ELEC, GOV, "nrp_building_permit"),
         ("建筑工程施工许可证", REQ, ELEC, GOV, "housing_construction_permit"),
         ("商品房预售方案", REQ, ELEC, APP, None),
-    ], high_frequency=True, deliver=True, effective_date=date(2025, 3, 1)),
+    ], deliver=True, effective_date=date(2025, 3, 1)),
     _item("qingyang_construction_permit", "qingyang-housing", "000114005000", "建筑工程施工许可证核发", LIC, 7, 5, [
         ("建筑工程施工许可证申请表", REQ, PAPER, APP, None),
         ("用地批准手续（国有建设用地使用权出让合同）", REQ, PAPER, GOV, "nrp_land_grant"),
@@ -480,7 +480,7 @@ ITEMS = [
         ("药品经营许可证", OPT, ELEC, GOV, "amr_drug_retail"),
         ("医保信息系统建设情况说明", REQ, ELEC, APP, None),
         ("医保管理制度", REQ, ELEC, APP, None),
-    ], limit_unit="calendar_days", max_visits=1, high_frequency=True, effective_date=date(2025, 1, 1)),
+    ], limit_unit="calendar_days", max_visits=1, effective_date=date(2025, 1, 1)),
     _item("medsec_enroll", "city-medsec", "000112020000", "城乡居民基本医疗保险参保登记", PUB, 1, 0, [
         ("参保登记表", REQ, ELEC, APP, None),
         ("身份证明", REQ, ELEC, APP, None),
@@ -616,7 +616,7 @@ ITEMS = [
     _item("tax_clear", "tax", "000190030000", "清税证明开具", OTHP, 1, 0, [
         ("清税申报表", REQ, ELEC, APP, None),
         ("经办人身份证明", REQ, ELEC, APP, None),
-    ], online_depth=4, max_visits=0, high_frequency=True),
+    ], online_depth=4, max_visits=0),
     _item("tax_deed", "tax", "000190040000", "契税申报缴纳", LEVY, 1, 0, [
         ("契税纳税申报表", REQ, ELEC, APP, None),
         ("不动产买卖合同", REQ, ELEC, APP, None),
@@ -643,7 +643,7 @@ ITEMS = [
         ("烟草专卖零售许可证延续申请表", REQ, ELEC, APP, None),
         ("原烟草专卖零售许可证", REQ, PAPER, GOV, "tobacco_retail"),
         LICENCE,
-    ], served_party=ANY, high_frequency=True),
+    ], served_party=ANY),
 
     # ===================================== 公用企业：水电气 =====================================
     _item("power_low", "power", "000193010000", "用电报装（低压小微企业）", PUB, 15, 5, [
@@ -659,7 +659,7 @@ ITEMS = [
         ("建设工程规划许可证", REQ, ELEC, GOV, "nrp_building_permit"),
         ("用电设备清单", REQ, ELEC, APP, None),
         ("受电工程设计文件", REQ, ELEC, INT, None),
-    ], limit_unit="calendar_days", max_visits=1, intermediary="受电工程设计", high_frequency=True,
+    ], limit_unit="calendar_days", max_visits=1, intermediary="受电工程设计",
         steps=[("受理", "客户经理", 1), ("供电方案答复", "营销部", 10), ("设计审查", "营销部", 5),
                ("中间检查", "营销部", 3), ("竣工检验", "营销部", 5), ("装表接电", "装表接电班组", 5)]),
     # [循环证明·3] first edge: 供水报装 demands the 建设工程规划许可证.
