@@ -1,17 +1,114 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from services.admin import OfficeManaged
 
-from .models import User
+from . import actions
+from .models import ApiToken, User
+
+_OPERATOR_ONLY = ("is_superuser", "groups", "user_permissions")
+
+
+class RoleCheckMixin:
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            actions.user_role_check(role=cleaned.get("role"), department=cleaned.get("department"))
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                self.add_error(field, errors)
+        return cleaned
+
+
+class UserForm(RoleCheckMixin, UserChangeForm):
+    pass
+
+
+class UserCreateForm(RoleCheckMixin, AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username",)
 
 
 @admin.register(User)
 class UserAdmin(OfficeManaged, DjangoUserAdmin):
+    form = UserForm
+    add_form = UserCreateForm
     list_display = ("username", "__str__", "role", "department", "is_active", "last_login")
     list_filter = ("role", "is_active", "department__level")
     list_select_related = ("department",)
     search_fields = ("username", "first_name", "last_name", "department__name")
-    fieldsets = DjangoUserAdmin.fieldsets + ((_("Campaign role"), {"fields": ("role", "department", "phone")}),)
-    add_fieldsets = DjangoUserAdmin.add_fieldsets + ((_("Campaign role"), {"fields": ("role", "department")}),)
+    autocomplete_fields = ("department",)
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Campaign role"), {"fields": ("role", "department", "last_name", "first_name", "email", "phone")}),
+        (_("Access"), {"fields": ("is_active", "is_superuser", "groups", "user_permissions")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"fields": ("username", "password1", "password2")}),
+        (_("Campaign role"), {"fields": ("role", "department", "last_name", "first_name")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        # The office manages people; making operators is for operators.
+        return [(name, {**opts, "fields": tuple(f for f in opts["fields"] if f not in _OPERATOR_ONLY)})
+                for name, opts in fieldsets]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(is_superuser=False)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        actions.user_sync_staff(user=obj)
+
+
+class ApiTokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ("user", "name")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(OfficeManaged, admin.ModelAdmin):
+    form = ApiTokenForm
+    list_display = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    list_select_related = ("user",)
+    search_fields = ("name", "prefix", "user__username")
+    autocomplete_fields = ("user",)
+    readonly_fields = ("prefix", "name", "user", "created_by", "created_at", "last_used_at", "revoked_at")
+    actions = ("revoke",)
+
+    def get_fields(self, request, obj=None):
+        return ("user", "name") if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, never deleted: the record of who had access stays
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        token, key = actions.api_token_create(user=obj.user, name=obj.name, created_by=request.user)
+        obj.pk = token.pk
+        messages.warning(request, _("The new token is shown only this once; copy it now: %(key)s") % {"key": key})
+
+    def log_addition(self, request, obj, message):
+        return super().log_addition(request, ApiToken.objects.get(pk=obj.pk), message)
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        count = sum(actions.api_token_revoke(token=t, actor=request.user) for t in queryset.select_related("user"))
+        messages.success(request, _("%(n)d tokens revoked.") % {"n": count})

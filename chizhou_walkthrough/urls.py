@@ -2,9 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from accounts import api as accounts_api
+from accounts.decorators import page
+from accounts.forms import LoginForm
 from services import api as services_api
 from services import views as services_views
 
@@ -17,15 +20,19 @@ router.register("service-items", services_api.ServiceItemViewSet, basename="serv
 
 api_v1 = [
     path("", include(router.urls)),
+    path("auth/token/", accounts_api.ObtainTokenApi.as_view(), name="auth-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="v1:api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file, so the CSP needs no inline script.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="v1:api-schema"), name="api-docs"),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", page(auth_views.PasswordChangeView.as_view()), name="password_change"),
+    path("accounts/password/done/", page(auth_views.PasswordChangeDoneView.as_view()), name="password_change_done"),
     path("catalog/", services_views.item_list, name="catalog-list"),
     path("catalog/<int:pk>/", services_views.item_detail, name="catalog-detail"),
     path("catalog/export.xlsx", services_views.catalog_download, {"fmt": "xlsx"}, name="catalog-export-xlsx"),

@@ -1,4 +1,4 @@
-from django.contrib.auth.decorators import login_required
+from accounts.decorators import page
 from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -9,7 +9,7 @@ from services.models import Department, ServiceItem
 
 
 @require_GET
-@login_required
+@page
 def home(request):
     counts = {
         "departments": Department.objects.count(),

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
+from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
+
 from . import actions, queries
 from .models import Department, ItemType, Material, ServiceItem, Step
 
@@ -122,7 +124,7 @@ class ServiceItemViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, views
 
     serializer_class = ServiceItemSerializer
     filterset_class = ServiceItemFilter
-    permission_classes = [permissions.IsAuthenticated, CatalogManagePermission]
+    permission_classes = [*DEFAULT_PERMISSIONS, CatalogManagePermission]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):

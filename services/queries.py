@@ -6,7 +6,7 @@ manages it.
 """
 from django.db.models import Prefetch, QuerySet
 
-from accounts.models import Role
+from accounts.queries import is_office
 
 from .models import Department, Material, ServiceItem
 
@@ -28,4 +28,4 @@ def service_items_with_details(queryset: QuerySet[ServiceItem]) -> QuerySet[Serv
 
 
 def catalog_may_manage(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and (user.role == Role.OFFICE or user.is_superuser))
+    return is_office(user)

@@ -1,5 +1,5 @@
 """Catalog pages: browse, search, look at one item, export."""
-from django.contrib.auth.decorators import login_required
+from accounts.decorators import page
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -31,7 +31,7 @@ def _filtered_items(request):
 
 
 @require_GET
-@login_required
+@page
 def item_list(request):
     items, filters = _filtered_items(request)
     items = items.annotate(
@@ -53,7 +53,7 @@ def item_list(request):
 
 
 @require_GET
-@login_required
+@page
 def item_detail(request, pk: int):
     item = get_object_or_404(queries.service_items_with_details(queries.service_items_visible(request.user)), pk=pk)
     revisions = item.revisions.select_related("actor").order_by("-revision")[:10]
@@ -61,7 +61,7 @@ def item_detail(request, pk: int):
 
 
 @require_GET
-@login_required
+@page
 def catalog_download(request, fmt: str):
     items, _filters = _filtered_items(request)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -172,3 +172,46 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- the role matrix's people -----------------------------------------------------------------------
+
+@pytest.fixture
+def api_a(department_a):
+    """An API client scoped to department A, with its token key."""
+    from accounts import actions
+
+    user = make_user("api_a", Role.API, department_a)
+    token, key = actions.api_token_create(user=user, name="hotline", created_by=None)
+    user.token_key = key
+    return user
+
+
+@pytest.fixture
+def matrix_objects(department_a, department_b, office, leader_a, liaison_a, leader_b, api_a):
+    import itertools
+
+    counter = itertools.count(1)
+    return {
+        "department_a": department_a,
+        "department_b": department_b,
+        "item_a": make_item(department_a, "MA-1"),
+        "item_b": make_item(department_b, "MB-1"),
+        "users": {"office": office, "leader_a": leader_a, "liaison_a": liaison_a, "leader_b": leader_b, "api_a": api_a},
+        "counter": lambda: next(counter),
+    }
+
+
+def client_for(role: str, objs: dict, *, api: bool):
+    """A client acting as ``role``: a browser session for people, a token for the API client on the API."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if role == "anon":
+        return client
+    user = objs["users"][role]
+    if role == "api_a" and api:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {user.token_key}")
+    else:
+        client.force_login(user)
+    return client

@@ -1,0 +1,39 @@
+"""The site's navigation, by role. Later pages add their entry here, once."""
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.queries import is_office, may_use_pages
+
+
+@dataclass(frozen=True)
+class Entry:
+    label: object
+    url_name: str
+    office_only: bool = False
+
+
+ENTRIES = [
+    Entry(_("Home"), "home"),
+    Entry(_("Service catalog"), "catalog-list"),
+    Entry(_("Administration"), "admin:index", office_only=True),
+    Entry(_("API"), "v1:api-docs"),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if not may_use_pages(user):
+        return {"nav": []}
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    entries = []
+    for entry in ENTRIES:
+        if entry.office_only and not is_office(user):
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:
+            continue
+        entries.append({"label": entry.label, "url": url, "current": entry.url_name == current})
+    return {"nav": entries}

@@ -1,0 +1,95 @@
+"""The role matrix: for every URL pattern, who gets which status.
+
+Every page and API route registers here. ``test_role_matrix.py`` fails when a URL pattern of the
+project has no entry, so a new route cannot be forgotten. Roles: an anonymous visitor, the office,
+the leader and the liaison of department A, the leader of department B, and an API client scoped
+to department A (authenticating with a token on the API; on pages it is a signed-in API account).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+ROLES = ("anon", "office", "leader_a", "liaison_a", "leader_b", "api_a")
+
+PAGE = {"anon": 302, "office": 200, "leader_a": 200, "liaison_a": 200, "leader_b": 200, "api_a": 403}
+OFFICE_PAGE = {"anon": 302, "office": 200, "leader_a": 403, "liaison_a": 403, "leader_b": 403, "api_a": 403}
+# Django's admin sends anyone who is not staff to its own login page.
+ADMIN = {"anon": 302, "office": 200, "leader_a": 302, "liaison_a": 302, "leader_b": 302, "api_a": 302}
+PUBLIC = {role: 200 for role in ROLES}
+API_READ = {"anon": 401, "office": 200, "leader_a": 200, "liaison_a": 200, "leader_b": 200, "api_a": 200}
+API_OFFICE_WRITE = {"anon": 401, "office": 201, "leader_a": 403, "liaison_a": 403, "leader_b": 403, "api_a": 403}
+API_OFFICE_PATCH = {**API_OFFICE_WRITE, "office": 200}
+
+
+@dataclass
+class Case:
+    path: Callable[[dict], str]  # objects → URL
+    expect: dict[str, int]
+    method: str = "get"
+    data: Callable[[dict], dict] | None = None
+    note: str = ""
+
+
+@dataclass
+class Route:
+    cases: list[Case] = field(default_factory=list)
+
+
+def _item_payload(objs):
+    return {"code": f"NEW-{objs['counter']()}", "name": "新事项", "item_type": "licensing",
+            "department": objs["department_a"].pk, "legal_limit_days": 5, "promised_limit_days": 3}
+
+
+MATRIX: dict[str, list[Case]] = {
+    # --- pages -------------------------------------------------------------------------------
+    "home": [Case(lambda o: "/", PAGE)],
+    "healthz": [Case(lambda o: "/healthz", PUBLIC)],
+    "login": [Case(lambda o: "/accounts/login/", {**PUBLIC, "office": 302, "leader_a": 302, "liaison_a": 302, "leader_b": 302, "api_a": 302},
+                   note="signed-in people are sent on to the home page")],
+    "logout": [Case(lambda o: "/accounts/logout/", {role: 302 for role in ROLES}, method="post")],
+    "password_change": [Case(lambda o: "/accounts/password/", PAGE)],
+    "password_change_done": [Case(lambda o: "/accounts/password/done/", PAGE)],
+    "set_language": [Case(lambda o: "/i18n/setlang/", {role: 302 for role in ROLES}, method="post",
+                          data=lambda o: {"language": "en", "next": "/"})],
+    "catalog-list": [Case(lambda o: "/catalog/", PAGE)],
+    "catalog-detail": [
+        Case(lambda o: f"/catalog/{o['item_a'].pk}/", PAGE),
+        Case(lambda o: f"/catalog/{o['item_b'].pk}/", PAGE, note="the catalog is not walled: heads walk other units' items"),
+        Case(lambda o: "/catalog/999999/", {**PAGE, **{r: 404 for r in ("office", "leader_a", "liaison_a", "leader_b")}}),
+    ],
+    "catalog-export-xlsx": [Case(lambda o: "/catalog/export.xlsx", PAGE)],
+    "catalog-export-csv": [Case(lambda o: "/catalog/export.csv", PAGE)],
+    # --- the admin: the office only (representative pages; the admin's own routes are exempt) ----
+    "admin:index": [Case(lambda o: "/admin/", ADMIN)],
+    "admin:services_serviceitem_changelist": [Case(lambda o: "/admin/services/serviceitem/", ADMIN)],
+    "admin:services_catalogimport_add": [Case(lambda o: "/admin/services/catalogimport/add/", ADMIN)],
+    "admin:accounts_user_changelist": [Case(lambda o: "/admin/accounts/user/", ADMIN)],
+    "admin:accounts_apitoken_add": [Case(lambda o: "/admin/accounts/apitoken/add/", ADMIN)],
+    # --- API ---------------------------------------------------------------------------------------
+    "v1:api-schema": [Case(lambda o: "/api/v1/schema/", PUBLIC, note="the contract is public")],
+    "v1:api-docs": [Case(lambda o: "/api/v1/docs/", PUBLIC)],
+    "v1:auth-token": [Case(lambda o: "/api/v1/auth/token/", {role: 400 for role in ROLES}, method="post", data=lambda o: {},
+                           note="open to all; empty body → 400 with field messages")],
+    "v1:department-list": [Case(lambda o: "/api/v1/departments/", API_READ)],
+    "v1:department-detail": [
+        Case(lambda o: f"/api/v1/departments/{o['department_b'].pk}/", API_READ),
+        Case(lambda o: "/api/v1/departments/999999/", {**{r: 404 for r in ROLES}, "anon": 401}),
+    ],
+    "v1:service-item-list": [
+        Case(lambda o: "/api/v1/service-items/", API_READ),
+        Case(lambda o: "/api/v1/service-items/", API_OFFICE_WRITE, method="post", data=_item_payload),
+    ],
+    "v1:service-item-detail": [
+        Case(lambda o: f"/api/v1/service-items/{o['item_b'].pk}/", API_READ),
+        Case(lambda o: f"/api/v1/service-items/{o['item_b'].pk}/", API_OFFICE_PATCH, method="patch",
+             data=lambda o: {"name": "改名"}),
+        Case(lambda o: "/api/v1/service-items/999999/", {**{r: 404 for r in ROLES}, "anon": 401}),
+    ],
+}
+
+# Routes that are not ours to test one by one, with the reason.
+EXEMPT_NAMESPACES = {"admin": "Django's admin: every model admin is office-only through OfficeManaged; representative pages above"}
+EXEMPT_NAMES = {
+    "v1:api-root": "no root view (router.include_root_view is False)",
+}
