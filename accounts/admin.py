@@ -102,11 +102,8 @@ class ApiTokenAdmin(OfficeManaged, admin.ModelAdmin):
         if change:
             return
         token, key = actions.api_token_create(user=obj.user, name=obj.name, created_by=request.user)
-        obj.pk = token.pk
+        obj.pk, obj.prefix = token.pk, token.prefix  # for the admin's own "added" message
         messages.warning(request, _("The new token is shown only this once; copy it now: %(key)s") % {"key": key})
-
-    def log_addition(self, request, obj, message):
-        return super().log_addition(request, ApiToken.objects.get(pk=obj.pk), message)
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):

@@ -29,6 +29,9 @@ class ObtainTokenApi(APIView):
     permission_classes = []
     throttle_classes = [TokenThrottle]
 
+    def get_authenticate_header(self, request):
+        return "Token"  # wrong credentials are a 401, as everywhere in the API
+
     @extend_schema(
         request=TokenRequestSerializer,
         responses={201: TokenResponseSerializer, 400: OpenApiResponse(description="Missing or too long fields"),

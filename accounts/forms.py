@@ -8,6 +8,7 @@ from .queries import may_use_pages
 class LoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
+        "invalid_login": _("The username or password is wrong. Both are case-sensitive."),
         "api_only": _("This account is for API access only."),
     }
 

@@ -1,5 +1,6 @@
 """A real browser: log in and browse the catalog in Chinese, on a desktop and on a phone."""
 import pytest
+from playwright.sync_api import expect
 
 from services.models import Material
 from tests.conftest import PASSWORD, make_item, screenshot
@@ -32,7 +33,7 @@ def test_login_and_see_the_catalog_in_chinese(page, live_server, seeded):
     screenshot(page, "catalog-list")
     # search narrows the list without a page reload (htmx)
     page.get_by_placeholder("事项名称或编码").fill("企业")
-    page.wait_for_function("document.querySelectorAll('#item-rows tbody tr').length === 1")
+    expect(page.locator("#item-rows tbody tr")).to_have_count(1)
     assert "建设工程规划许可证核发" not in page.locator("#item-rows").inner_text()
     page.get_by_role("link", name="企业设立登记").click()
     page.wait_for_selector("text=政府部门核发")
@@ -59,3 +60,19 @@ def test_catalog_on_a_phone(browser, live_server, seeded):
         screenshot(page, "catalog-phone")
     finally:
         context.close()
+
+
+def test_no_content_security_policy_violations(page, live_server, transactional_db, department_a, office):
+    """The CSP is strict (no inline script or style): every page must work within it."""
+    item = make_item(department_a, "CSP-1", name="企业设立登记")
+    violations = []
+    page.on("console", lambda msg: violations.append(f"{page.url}: {msg.text[:150]}") if "Content Security Policy" in msg.text else None)
+    login(page, live_server, office.username)
+    for path in ["/", "/catalog/", f"/catalog/{item.pk}/", "/admin/", f"/admin/services/serviceitem/{item.pk}/change/",
+                 "/admin/accounts/user/", "/api/v1/docs/", "/accounts/password/"]:
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    page.wait_for_selector("text=service-items", timeout=15000)
+    screenshot(page, "api-docs")
+    assert not violations, violations

@@ -114,3 +114,13 @@ def test_dates_are_written_the_chinese_way(client, office, catalog):
     catalog.save()
     client.force_login(office)
     assert "2026年11月26日" in client.get(reverse("catalog-detail", args=[catalog.pk])).content.decode()
+
+
+def test_navigation_by_role(client, office, leader_a, db):
+    client.force_login(office)
+    office_nav = client.get("/").context["nav"]
+    client.force_login(leader_a)
+    leader_nav = client.get("/").context["nav"]
+    assert "/admin/" in [e["url"] for e in office_nav]
+    assert "/admin/" not in [e["url"] for e in leader_nav]
+    assert "/catalog/" in [e["url"] for e in leader_nav]

@@ -1,11 +1,18 @@
 """The demo data command: targets met, constraints kept, idempotent, and the planted certificate cycles."""
 from io import StringIO
 
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import authenticate as _authenticate
+from django.contrib.auth import get_user_model
+from django.test import RequestFactory
 from django.core.management import call_command
 
 from services.demo_data import DEMO_ACCOUNTS, DEMO_PASSWORD
 from services.models import Department, Material, Region, ServiceItem, ServiceItemRevision, Step
+
+
+def authenticate(**credentials):
+    # django-axes needs the request (it locks by username and address)
+    return _authenticate(RequestFactory().post("/accounts/login/"), **credentials)
 
 
 def _counts():
