@@ -1,3 +1,172 @@
+"""Walkthroughs: a head experiencing one service item on one day, logged as it happens."""
+from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
-# Create your models here.
+
+class Mode(models.TextChoices):
+    SIMULATE = "simulate", _("Simulated case (体验办)")
+    ACCOMPANY = "accompany", _("Accompanying an applicant (全程办)")
+    SIT_AT_WINDOW = "sit_at_window", _("At the window as staff (亲身办)")
+    INSPECT = "inspect", _("Inspection by questioning (检验办)")
+
+
+class Identity(models.TextChoices):
+    APPLICANT = "applicant", _("As an applicant")
+    STAFF = "staff", _("As window staff")
+    INCOGNITO = "incognito", _("Incognito")
+
+
+class Channel(models.TextChoices):
+    WINDOW = "window", _("At the window")
+    ONLINE = "online", _("Online")
+    BOTH = "both", _("Window and online")
+
+
+class Status(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Walkthrough(models.Model):
+    service_item = models.ForeignKey(
+        "services.ServiceItem", verbose_name=_("service item"), on_delete=models.PROTECT, related_name="walkthroughs"
+    )
+    # The item's department, kept on the row: the department wall filters on it.
+    department = models.ForeignKey(
+        "services.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="walkthroughs"
+    )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("leader"), on_delete=models.PROTECT, related_name="walkthroughs"
+    )
+    planned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("planned by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices)
+    identity = models.CharField(_("identity"), max_length=16, choices=Identity.choices, default=Identity.APPLICANT)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.WINDOW)
+    scheduled_for = models.DateField(_("scheduled for"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PLANNED)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # What the head actually met, beside what the catalog declares.
+    observed_materials = models.PositiveSmallIntegerField(_("materials demanded"), null=True, blank=True, validators=[MaxValueValidator(999)])
+    observed_visits = models.PositiveSmallIntegerField(_("visits needed"), null=True, blank=True, validators=[MaxValueValidator(99)])
+    observed_steps = models.PositiveSmallIntegerField(_("steps passed"), null=True, blank=True, validators=[MaxValueValidator(99)])
+    elapsed_minutes = models.PositiveIntegerField(_("elapsed minutes"), null=True, blank=True, validators=[MaxValueValidator(60 * 24 * 365)])
+    elapsed_days = models.PositiveSmallIntegerField(_("elapsed working days"), null=True, blank=True, validators=[MaxValueValidator(3650)])
+    queue_minutes = models.PositiveIntegerField(_("queue minutes"), null=True, blank=True, validators=[MaxValueValidator(60 * 24)])
+    summary = models.TextField(_("summary"), max_length=4000, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-scheduled_for", "-id"]
+        verbose_name = _("walkthrough")
+        verbose_name_plural = _("walkthroughs")
+        indexes = [
+            models.Index(fields=["department", "scheduled_for"]),
+            models.Index(fields=["leader", "scheduled_for"]),
+            models.Index(fields=["status", "scheduled_for"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_item.name} · {self.scheduled_for:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (Status.PLANNED, Status.IN_PROGRESS)
+
+
+class WalkthroughTransition(models.Model):
+    """One row per status change: who, when, from, to, why. Never edited."""
+
+    walkthrough = models.ForeignKey(Walkthrough, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(_("from"), max_length=16, choices=Status.choices)
+    to_status = models.CharField(_("to"), max_length=16, choices=Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("walkthrough transition")
+        verbose_name_plural = _("walkthrough transitions")
+
+
+class EventKind(models.TextChoices):
+    CONSULTATION = "consultation", _("Consultation")
+    FORM_FILLING = "form_filling", _("Form filling")
+    QUEUEING = "queueing", _("Queueing")
+    SUBMISSION = "submission", _("Submission")
+    ACCEPTANCE = "acceptance", _("Acceptance")
+    APPROVAL = "approval", _("Approval")
+    COMPLETION = "completion", _("Completion")
+    REGISTRATION = "registration", _("Registration")
+    LOGIN = "login", _("Login")
+    UPLOAD = "upload", _("Upload")
+    NOTE = "note", _("Note")
+
+
+WINDOW_EVENTS = ["consultation", "form_filling", "queueing", "submission", "acceptance", "approval", "completion"]
+ONLINE_EVENTS = ["registration", "login", "form_filling", "upload", "submission"]
+
+
+class TimelineEvent(models.Model):
+    walkthrough = models.ForeignKey(Walkthrough, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=16, choices=EventKind.choices)
+    at = models.DateTimeField(_("at"))
+    note = models.CharField(_("note"), max_length=1000, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
+
+
+class Evidence(models.Model):
+    """A photo or PDF, stored under a generated name and served only through a permission check."""
+
+    walkthrough = models.ForeignKey(Walkthrough, on_delete=models.CASCADE, related_name="evidence")
+    event = models.ForeignKey(TimelineEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="evidence")
+    file = models.FileField(_("file"), upload_to="evidence/%Y/%m/", max_length=200)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=64)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class Answer(models.TextChoices):
+    OK = "ok", _("OK")
+    PROBLEM = "problem", _("Problem")
+    NOT_APPLICABLE = "na", _("Not applicable")
+
+
+class ChecklistAnswer(models.Model):
+    walkthrough = models.ForeignKey(Walkthrough, on_delete=models.CASCADE, related_name="answers")
+    question = models.CharField(_("question"), max_length=32)
+    answer = models.CharField(_("answer"), max_length=8, choices=Answer.choices)
+    note = models.CharField(_("note"), max_length=1000, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(_("answered at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("checklist answer")
+        verbose_name_plural = _("checklist answers")
+        constraints = [models.UniqueConstraint(fields=["walkthrough", "question"], name="one_answer_per_question")]

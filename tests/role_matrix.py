@@ -93,3 +93,8 @@ EXEMPT_NAMESPACES = {"admin": "Django's admin: every model admin is office-only 
 EXEMPT_NAMES = {
     "v1:api-root": "no root view (router.include_root_view is False)",
 }
+
+# Routes registered by each app's own matrix module.
+from tests.matrix_walkthrough_api import MATRIX as _WALKTHROUGH_API  # noqa: E402
+
+MATRIX.update(_WALKTHROUGH_API)

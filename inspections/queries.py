@@ -1,0 +1,67 @@
+"""Who may see and do what with walkthroughs — the one place that decides it."""
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from accounts.models import Role, User
+from accounts.queries import department_scope, is_office, may_use_pages, may_write
+
+from .models import Status, Walkthrough
+
+
+def walkthroughs_visible(user) -> QuerySet[Walkthrough]:
+    """The office sees all; a department's people see its items' walkthroughs; a head also sees
+    those they walk for another department; an API client sees its scope."""
+    if not (user and user.is_authenticated and user.is_active):
+        return Walkthrough.objects.none()
+    scope = department_scope(user)
+    if user.role == Role.LEADER:
+        scope |= Q(leader=user)
+    return Walkthrough.objects.filter(scope)
+
+
+def walkthrough_may_plan(user, *, item, leader) -> bool:
+    """A head plans for their own department's items; the office plans (assigns) for anyone."""
+    if is_office(user):
+        return leader.role == Role.LEADER and leader.is_active
+    return (
+        may_write(user) and user.role == Role.LEADER and leader.pk == user.pk
+        and item.department_id == user.department_id
+    )
+
+
+def walkthrough_may_walk(user, walkthrough: Walkthrough) -> bool:
+    """Start, log, attach, answer, complete or cancel: the walkthrough's own head, or the office."""
+    return may_write(user) and (is_office(user) or walkthrough.leader_id == user.pk)
+
+
+def walkthrough_may_log(user, walkthrough: Walkthrough) -> bool:
+    """Logging is for a walkthrough that is under way (or planned: figures and notes ahead of time)."""
+    return walkthrough.status in (Status.PLANNED, Status.IN_PROGRESS) and walkthrough_may_walk(user, walkthrough)
+
+
+def leaders_plannable(user) -> QuerySet[User]:
+    if is_office(user):
+        return User.objects.filter(role=Role.LEADER, is_active=True).select_related("department").order_by("department__code", "username")
+    if may_use_pages(user) and user.role == Role.LEADER:
+        return User.objects.filter(pk=user.pk)
+    return User.objects.none()
+
+
+def leaders_without_walk(*, month_start: datetime.date, month_end: datetime.date) -> QuerySet[User]:
+    """Heads who have completed no walkthrough in the month (the office's chase list)."""
+    walked = Walkthrough.objects.filter(
+        leader=OuterRef("pk"), status=Status.COMPLETED, scheduled_for__gte=month_start, scheduled_for__lte=month_end
+    )
+    planned = Count("walkthroughs", filter=Q(walkthroughs__scheduled_for__gte=month_start,
+                                                walkthroughs__scheduled_for__lte=month_end,
+                                                walkthroughs__status__in=[Status.PLANNED, Status.IN_PROGRESS]))
+    return (
+        User.objects.filter(role=Role.LEADER, is_active=True)
+        .exclude(Exists(walked))
+        .annotate(planned_count=planned)
+        .select_related("department")
+        .order_by("department__code", "username")
+    )
