@@ -16,6 +16,8 @@ class Entry:
 
 ENTRIES = [
     Entry(_("Home"), "home"),
+    Entry(_("Walkthroughs"), "walkthrough-list"),
+    Entry(_("Calendar"), "walkthrough-calendar"),
     Entry(_("Service catalog"), "catalog-list"),
     Entry(_("Administration"), "admin:index", office_only=True),
     Entry(_("API"), "v1:api-docs"),

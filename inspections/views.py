@@ -1,3 +1,293 @@
-from django.shortcuts import render
+"""Walkthrough pages: plan, calendar, the walk page at the window, the record."""
+import calendar
+import datetime
 
-# Create your views here.
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import page
+from accounts.queries import is_office
+from chizhou_walkthrough.errors import ActionError
+
+from . import actions, queries
+from .checklists import sections_for
+from .forms import AnswerForm, EventForm, EvidenceForm, ObservedForm, PlanForm
+from .models import (
+    ONLINE_EVENTS,
+    WINDOW_EVENTS,
+    Answer,
+    Channel,
+    EventKind,
+    Evidence,
+    Mode,
+    Status,
+    TimelineEvent,
+    Walkthrough,
+    WalkthroughTransition,
+)
+
+LIST_SIZE = 50
+
+
+def _visible(request):
+    return queries.walkthroughs_visible(request.user).select_related("service_item", "department", "leader")
+
+
+def _walkable(request, pk) -> Walkthrough:
+    """A walkthrough the user may see (else 404) and walk (else 403)."""
+    walkthrough = get_object_or_404(_visible(request), pk=pk)
+    if not queries.walkthrough_may_walk(request.user, walkthrough):
+        raise PermissionDenied
+    return walkthrough
+
+
+def _month(request) -> datetime.date:
+    try:
+        return datetime.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        return timezone.localdate().replace(day=1)
+
+
+@require_GET
+@page
+def walkthrough_list(request):
+    walkthroughs = _visible(request)
+    status, mode = request.GET.get("status", ""), request.GET.get("mode", "")
+    if status in Status.values:
+        walkthroughs = walkthroughs.filter(status=status)
+    if mode in Mode.values:
+        walkthroughs = walkthroughs.filter(mode=mode)
+    if request.GET.get("mine") == "1":
+        walkthroughs = walkthroughs.filter(leader=request.user)
+    rows = list(walkthroughs.order_by("-scheduled_for", "-id")[:LIST_SIZE])
+    return render(request, "inspections/list.html", {
+        "walkthroughs": rows, "status": status, "mode": mode, "statuses": Status.choices, "modes": Mode.choices,
+        "mine": request.GET.get("mine") == "1", "may_plan": queries.leaders_plannable(request.user).exists(),
+        "limit": LIST_SIZE,
+    })
+
+
+@require_GET
+@page
+def walkthrough_calendar(request):
+    month = _month(request)
+    last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    walkthroughs = _visible(request).filter(scheduled_for__gte=month, scheduled_for__lte=last).order_by("scheduled_for", "id")
+    by_day: dict[datetime.date, list] = {}
+    for w in walkthroughs:
+        by_day.setdefault(w.scheduled_for, []).append(w)
+    weeks = [[{"date": d, "in_month": d.month == month.month, "walkthroughs": by_day.get(d, [])} for d in week]
+             for week in calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)]
+    previous = (month - datetime.timedelta(days=1)).replace(day=1)
+    following = last + datetime.timedelta(days=1)
+    context = {"month": month, "weeks": weeks, "previous": previous, "following": following,
+               "today": timezone.localdate(), "count": sum(len(v) for v in by_day.values())}
+    if is_office(request.user):
+        context["not_walked"] = queries.leaders_without_walk(month_start=month, month_end=last)
+    return render(request, "inspections/calendar.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@page
+def walkthrough_plan(request):
+    if not queries.leaders_plannable(request.user).exists():
+        raise PermissionDenied
+    initial = {"scheduled_for": request.GET.get("date") or timezone.localdate(), "mode": request.GET.get("mode") or Mode.SIMULATE}
+    form = PlanForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            walkthrough = actions.walkthrough_plan(
+                actor=request.user, service_item=data["service_item"], leader=data.get("leader") or request.user,
+                mode=data["mode"], identity=data["identity"], channel=data["channel"], scheduled_for=data["scheduled_for"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Walkthrough planned."))
+            return redirect("walkthrough-detail", pk=walkthrough.pk)
+    return render(request, "inspections/plan.html", {"form": form})
+
+
+def _walkthrough(request, pk):
+    return get_object_or_404(
+        _visible(request).select_related("service_item__department", "planned_by").prefetch_related(
+            Prefetch("events", queryset=TimelineEvent.objects.order_by("at", "id")),
+            "evidence",
+            "answers",
+            Prefetch("transitions", queryset=WalkthroughTransition.objects.select_related("actor")),
+            "service_item__materials",
+            "service_item__steps",
+        ),
+        pk=pk,
+    )
+
+
+def _checklist(walkthrough):
+    answers = {a.question: a for a in walkthrough.answers.all()}
+    return [(section, [(q, answers.get(q.code)) for q in questions]) for section, questions in sections_for(walkthrough.mode)]
+
+
+def _event_buttons(walkthrough):
+    kinds = {Channel.WINDOW: WINDOW_EVENTS, Channel.ONLINE: ONLINE_EVENTS}.get(
+        walkthrough.channel, WINDOW_EVENTS + [k for k in ONLINE_EVENTS if k not in WINDOW_EVENTS])
+    return [(k, EventKind(k).label) for k in kinds]
+
+
+def _context(request, walkthrough, **extra):
+    item = walkthrough.service_item
+    may_walk = queries.walkthrough_may_walk(request.user, walkthrough)
+    return {
+        "w": walkthrough,
+        "item": item,
+        "may_walk": may_walk,
+        "may_log": may_walk and walkthrough.status == Status.IN_PROGRESS,
+        "may_edit": may_walk and walkthrough.is_open,
+        "event_buttons": _event_buttons(walkthrough),
+        "checklist": _checklist(walkthrough),
+        "answers": Answer.choices,
+        "observed_form": ObservedForm(instance=walkthrough),
+        "declared_materials": len(item.materials.all()),
+        "declared_steps": len(item.steps.all()),
+        **extra,
+    }
+
+
+@require_GET
+@page
+def walkthrough_detail(request, pk):
+    walkthrough = _walkthrough(request, pk)
+    return render(request, "inspections/detail.html", _context(request, walkthrough))
+
+
+@require_POST
+@page
+def walkthrough_transition(request, pk, to):
+    walkthrough = _walkable(request, pk)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = None
+    try:
+        actions.walkthrough_transition(walkthrough=walkthrough, to=to, actor=request.user,
+                                       note=request.POST.get("note", "")[:500], version=version)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, {Status.IN_PROGRESS: _("Started. Log each step as it happens."),
+                                   Status.COMPLETED: _("Walkthrough completed."),
+                                   Status.CANCELLED: _("Walkthrough cancelled.")}.get(to, ""))
+    return redirect("walkthrough-detail", pk=pk)
+
+
+def _partial(request, walkthrough_pk, template, **extra):
+    walkthrough = _walkthrough(request, walkthrough_pk)
+    return render(request, template, _context(request, walkthrough, **extra))
+
+
+@require_POST
+@page
+def walkthrough_event_add(request, pk):
+    walkthrough = _walkable(request, pk)
+    form = EventForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            actions.event_add(walkthrough=walkthrough, actor=request.user, kind=form.cleaned_data["kind"],
+                              note=form.cleaned_data["note"])
+        except ActionError as exc:
+            error = exc.message
+    else:
+        error = _("The note is longer than 1000 characters.")
+    return _respond(request, pk, "inspections/_timeline.html", error, status=400 if error else 200)
+
+
+@require_POST
+@page
+def walkthrough_evidence_add(request, pk):
+    walkthrough = _walkable(request, pk)
+    form = EvidenceForm(request.POST, request.FILES)
+    error = None
+    if form.is_valid():
+        event = None
+        if form.cleaned_data.get("event"):
+            event = walkthrough.events.filter(pk=form.cleaned_data["event"]).first()
+        try:
+            actions.evidence_add(walkthrough=walkthrough, actor=request.user, upload=form.cleaned_data["file"], event=event)
+        except ActionError as exc:
+            error = exc.message
+    else:
+        error = _("Choose a photo or PDF to attach.")
+    return _respond(request, pk, "inspections/_evidence.html", error, status=400 if error else 200)
+
+
+@require_POST
+@page
+def walkthrough_observed(request, pk):
+    walkthrough = _walkable(request, pk)
+    form = ObservedForm(request.POST, instance=Walkthrough.objects.get(pk=walkthrough.pk))
+    error = None
+    if form.is_valid():
+        try:
+            actions.walkthrough_update(walkthrough=walkthrough, actor=request.user,
+                                       data={f: form.cleaned_data[f] for f in ObservedForm.Meta.fields})
+        except ActionError as exc:
+            error = exc.message
+        except ValidationError as exc:
+            error = "；".join(exc.messages)
+    else:
+        error = "；".join(f"{form.fields[f].label}：{' '.join(e)}" for f, e in form.errors.items())
+    return _respond(request, pk, "inspections/_observed.html", error, status=400 if error else 200, saved=not error)
+
+
+@require_POST
+@page
+def walkthrough_answer(request, pk, question):
+    walkthrough = _walkable(request, pk)
+    form = AnswerForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            actions.checklist_answer_set(walkthrough=walkthrough, actor=request.user, question=question,
+                                         answer=form.cleaned_data["answer"], note=form.cleaned_data["note"])
+        except ActionError as exc:
+            error = exc.message
+    else:
+        error = _("The note is longer than 1000 characters.")
+    return _respond(request, pk, "inspections/_checklist.html", error, status=400 if error else 200)
+
+
+def _respond(request, pk, template, error, *, status=200, **extra):
+    """htmx gets the refreshed fragment; a browser without JavaScript goes back to the page."""
+    if request.headers.get("HX-Request"):
+        response = _partial(request, pk, template, error=error, **extra)
+        response.status_code = status
+        if status >= 400:
+            # htmx ignores 4xx bodies unless told to swap; the fragment carries the message.
+            response["HX-Reswap"] = "outerHTML"
+        return response
+    if error:
+        messages.error(request, error)
+    return redirect("walkthrough-detail", pk=pk)
+
+
+@require_GET
+@page
+def evidence_download(request, pk):
+    """Evidence is served only to whoever may see its walkthrough; elsewhere it does not exist."""
+    evidence = get_object_or_404(Evidence.objects.filter(walkthrough__in=queries.walkthroughs_visible(request.user)), pk=pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=evidence.content_type)
+    disposition = "inline" if evidence.is_image or evidence.content_type == "application/pdf" else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="evidence-{evidence.pk}.{evidence.file.name.rsplit(".", 1)[-1]}"'
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -22,6 +22,43 @@ API_OFFICE_WRITE = {"anon": 401, "office": 201, "leader_a": 403, "liaison_a": 40
 API_OFFICE_PATCH = {**API_OFFICE_WRITE, "office": 200}
 
 
+# Department A's objects: its people and the office see them; department B's head gets 404.
+WALL_PAGE = {"anon": 302, "office": 200, "leader_a": 200, "liaison_a": 200, "leader_b": 404, "api_a": 403}
+# Walking (moves, logging): the walkthrough's own head and the office; the liaison reads only.
+WALL_WALK = {"anon": 302, "office": 302, "leader_a": 302, "liaison_a": 403, "leader_b": 404, "api_a": 403}
+
+
+def _walk(objs, started=False):
+    """Department A's walkthrough led by leader_a, made once per test."""
+    from django.utils import timezone
+
+    from inspections import actions
+
+    if "walk_a" not in objs:
+        leader = objs["users"]["leader_a"]
+        objs["walk_a"] = actions.walkthrough_plan(
+            actor=leader, service_item=objs["item_a"], leader=leader, mode="simulate", identity="applicant",
+            channel="window", scheduled_for=timezone.localdate())
+        if started:
+            objs["walk_a"] = actions.walkthrough_transition(walkthrough=objs["walk_a"], to="in_progress", actor=leader)
+    return objs["walk_a"]
+
+
+def _evidence(objs):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from inspections import actions
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
+    walk = _walk(objs, started=True)
+    return actions.evidence_add(walkthrough=walk, actor=objs["users"]["leader_a"],
+                                upload=SimpleUploadedFile("p.png", buffer.getvalue(), content_type="image/png"))
+
+
 @dataclass
 class Case:
     path: Callable[[dict], str]  # objects → URL
@@ -60,6 +97,24 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "catalog-export-xlsx": [Case(lambda o: "/catalog/export.xlsx", PAGE)],
     "catalog-export-csv": [Case(lambda o: "/catalog/export.csv", PAGE)],
+    # --- walkthroughs: department A's walkthrough, walked by leader_a ----------------------------
+    "walkthrough-list": [Case(lambda o: "/walkthroughs/", PAGE)],
+    "walkthrough-calendar": [Case(lambda o: "/walkthroughs/calendar/", PAGE)],
+    "walkthrough-plan": [Case(lambda o: "/walkthroughs/new/", {**PAGE, "liaison_a": 403},
+                              note="leaders and the office plan; a liaison does not")],
+    "walkthrough-detail": [
+        Case(lambda o: f"/walkthroughs/{_walk(o).pk}/", WALL_PAGE),
+        Case(lambda o: "/walkthroughs/999999/", {**PAGE, **{r: 404 for r in ("office", "leader_a", "liaison_a", "leader_b")}}),
+    ],
+    "walkthrough-transition": [Case(lambda o: f"/walkthroughs/{_walk(o).pk}/move/in_progress/", WALL_WALK, method="post")],
+    "walkthrough-event-add": [Case(lambda o: f"/walkthroughs/{_walk(o, started=True).pk}/events/", WALL_WALK, method="post",
+                                   data=lambda o: {"kind": "queueing"})],
+    "walkthrough-evidence-add": [Case(lambda o: f"/walkthroughs/{_walk(o, started=True).pk}/evidence/", WALL_WALK, method="post")],
+    "walkthrough-observed": [Case(lambda o: f"/walkthroughs/{_walk(o).pk}/observed/", WALL_WALK, method="post",
+                                  data=lambda o: {"observed_visits": 2})],
+    "walkthrough-answer": [Case(lambda o: f"/walkthroughs/{_walk(o).pk}/checklist/sim_materials/", WALL_WALK, method="post",
+                                data=lambda o: {"answer": "ok"})],
+    "evidence-download": [Case(lambda o: f"/walkthroughs/evidence/{_evidence(o).pk}/", WALL_PAGE)],
     # --- the admin: the office only (representative pages; the admin's own routes are exempt) ----
     "admin:index": [Case(lambda o: "/admin/", ADMIN)],
     "admin:services_serviceitem_changelist": [Case(lambda o: "/admin/services/serviceitem/", ADMIN)],

@@ -1,0 +1,75 @@
+from django import forms
+from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.queries import is_office
+from services.models import ServiceItem
+
+from . import queries
+from .models import Channel, Identity, Mode, Walkthrough
+
+
+class ItemChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, item):
+        tag = "★ " if item.high_frequency and item.enterprise_related else ""
+        return f"{tag}{item.name}（{item.department.name}）"
+
+
+class PlanForm(forms.Form):
+    service_item = ItemChoiceField(label=_("service item"), queryset=ServiceItem.objects.none(),
+                                   help_text=_("★ high-frequency enterprise items, proposed first for simulated cases."))
+    leader = forms.ModelChoiceField(label=_("leader"), queryset=None, required=False)
+    mode = forms.ChoiceField(label=_("mode"), choices=Mode.choices, widget=forms.RadioSelect)
+    identity = forms.ChoiceField(label=_("identity"), choices=Identity.choices, widget=forms.RadioSelect, initial=Identity.APPLICANT)
+    channel = forms.ChoiceField(label=_("channel"), choices=Channel.choices, widget=forms.RadioSelect, initial=Channel.WINDOW)
+    scheduled_for = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        items = ServiceItem.objects.filter(is_active=True).select_related("department")
+        if not is_office(user):
+            items = items.filter(department_id=user.department_id)
+        # The department's high-frequency enterprise items first: what a simulated case is chosen from.
+        self.fields["service_item"].queryset = items.annotate(
+            hf=Case(When(high_frequency=True, enterprise_related=True, then=Value(0)), default=Value(1), output_field=IntegerField())
+        ).order_by("hf", "department__code", "name")
+        self.fields["leader"].queryset = queries.leaders_plannable(user)
+        if is_office(user):
+            self.fields["leader"].required = True
+            self.fields["leader"].label_from_instance = lambda u: f"{u}（{u.department.name if u.department else '—'}）"
+        else:
+            del self.fields["leader"]
+
+    def clean_scheduled_for(self):
+        date = self.cleaned_data["scheduled_for"]
+        today = timezone.localdate()
+        if date < today.replace(year=today.year - 1) or date > today.replace(year=today.year + 1):
+            raise forms.ValidationError(_("Choose a date within a year of today."))
+        return date
+
+
+class ObservedForm(forms.ModelForm):
+    class Meta:
+        model = Walkthrough
+        fields = ["observed_materials", "observed_visits", "observed_steps", "elapsed_minutes", "elapsed_days", "queue_minutes", "summary"]
+        widgets = {
+            f: forms.NumberInput(attrs={"inputmode": "numeric", "min": 0})
+            for f in ["observed_materials", "observed_visits", "observed_steps", "elapsed_minutes", "elapsed_days", "queue_minutes"]
+        } | {"summary": forms.Textarea(attrs={"rows": 3, "maxlength": 4000})}
+
+
+class EventForm(forms.Form):
+    kind = forms.CharField(max_length=16)
+    note = forms.CharField(max_length=1000, required=False)
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("photo or PDF"))
+    event = forms.IntegerField(required=False)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(max_length=8)
+    note = forms.CharField(max_length=1000, required=False)
