@@ -60,11 +60,17 @@ def _lock(walkthrough: Walkthrough, version: int | None) -> Walkthrough:
 
 @transaction.atomic
 def walkthrough_transition(*, walkthrough: Walkthrough, to: str, actor, note: str = "",
-                           version: int | None = None) -> Walkthrough:
-    """The only way a walkthrough changes status; writes one transition row."""
+                           version: int | None = None, expected_status: str | None = None) -> Walkthrough:
+    """The only way a walkthrough changes status; writes one transition row.
+
+    ``version`` (API clients) or ``expected_status`` (a page, which saw the walkthrough in that
+    status) guard against acting on a stale view: another change meanwhile is a Conflict.
+    """
     if not queries.walkthrough_may_walk(actor, walkthrough):
         raise PermissionDenied(_("Only the walkthrough's own leader or the office may do that."))
     locked = _lock(walkthrough, version)
+    if expected_status and locked.status != expected_status:
+        raise Conflict(_("Someone else changed this walkthrough meanwhile; reload it and try again."))
     field = TRANSITIONS.get((locked.status, to))
     if field is None:
         if walkthrough.status != locked.status:

@@ -171,12 +171,9 @@ def walkthrough_detail(request, pk):
 def walkthrough_transition(request, pk, to):
     walkthrough = _walkable(request, pk)
     try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = None
-    try:
         actions.walkthrough_transition(walkthrough=walkthrough, to=to, actor=request.user,
-                                       note=request.POST.get("note", "")[:500], version=version)
+                                       note=request.POST.get("note", "")[:500],
+                                       expected_status=request.POST.get("from") or None)
     except ActionError as exc:
         messages.error(request, exc.message)
     else:

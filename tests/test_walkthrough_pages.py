@@ -130,9 +130,9 @@ def test_illegal_moves_are_refused_with_a_clear_message(client, walk_a, leader_a
 
 def test_a_stale_page_gets_a_conflict_not_a_second_move(client, walk_a, leader_a):
     client.force_login(leader_a)
-    version = walk_a.version
-    client.post(reverse("walkthrough-transition", args=[walk_a.pk, "in_progress"]), {"version": version})
-    response = client.post(reverse("walkthrough-transition", args=[walk_a.pk, "cancelled"]), {"version": version}, follow=True)
+    client.post(reverse("walkthrough-transition", args=[walk_a.pk, "in_progress"]), {"from": "planned"})
+    # a second tab still showing "planned" tries to cancel: it must not cancel a walk under way
+    response = client.post(reverse("walkthrough-transition", args=[walk_a.pk, "cancelled"]), {"from": "planned"}, follow=True)
     assert "已被他人修改" in response.content.decode()
     assert Walkthrough.objects.get(pk=walk_a.pk).status == Status.IN_PROGRESS
 
