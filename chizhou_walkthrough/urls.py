@@ -9,6 +9,7 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from accounts.decorators import page
 from accounts.forms import LoginForm
+from findings import api as findings_api
 from inspections import api as inspections_api
 from services import api as services_api
 from services import views as services_views
@@ -20,6 +21,7 @@ router.include_root_view = False
 router.register("departments", services_api.DepartmentViewSet, basename="department")
 router.register("service-items", services_api.ServiceItemViewSet, basename="service-item")
 router.register("walkthroughs", inspections_api.WalkthroughViewSet, basename="walkthrough")
+router.register("findings", findings_api.FindingViewSet, basename="finding")
 
 api_v1 = [
     path("", include(router.urls)),

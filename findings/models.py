@@ -1,3 +1,154 @@
+"""Findings: each problem a walkthrough found, tracked through rectification to a verified close."""
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-# Create your models here.
+from .categories import Category
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", _("Minor")
+    MAJOR = "major", _("Major")
+    CRITICAL = "critical", _("Critical")
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", _("Found")
+    RECTIFYING = "rectifying", _("Rectifying")
+    SUBMITTED = "submitted", _("Submitted for verification")
+    CLOSED = "closed", _("Closed")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+# Not yet struck off: these can be overdue.
+OPEN_STATUSES = (FindingStatus.OPEN, FindingStatus.RECTIFYING, FindingStatus.SUBMITTED)
+FINAL_STATUSES = (FindingStatus.CLOSED, FindingStatus.DISMISSED)
+
+
+class SeverityDeadline(models.Model):
+    """Default rectification deadline per severity, in working days; the office changes them."""
+
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, unique=True)
+    working_days = models.PositiveSmallIntegerField(_("working days"), validators=[MinValueValidator(1), MaxValueValidator(365)])
+
+    class Meta:
+        ordering = ["severity"]
+        verbose_name = _("default deadline")
+        verbose_name_plural = _("default deadlines")
+
+    def __str__(self) -> str:
+        return f"{self.get_severity_display()}: {self.working_days}"
+
+
+class Finding(models.Model):
+    walkthrough = models.ForeignKey(
+        "inspections.Walkthrough", verbose_name=_("walkthrough"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="findings",
+    )
+    checklist_question = models.CharField(_("checklist question"), max_length=32, blank=True)
+    # The declared-vs-observed proposal this finding confirmed, so it is not proposed again.
+    proposal_key = models.CharField(max_length=32, blank=True)
+    service_item = models.ForeignKey(
+        "services.ServiceItem", verbose_name=_("service item"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="findings",
+    )
+    department = models.ForeignKey(
+        "services.Department", verbose_name=_("responsible department"), on_delete=models.PROTECT, related_name="findings"
+    )
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.MINOR)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=4000, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=FindingStatus.choices, default=FindingStatus.OPEN)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    due_date = models.DateField(_("rectification deadline"), null=True, blank=True)
+    measures = models.TextField(_("rectification measures"), max_length=4000, blank=True)
+    # The simplification ledger: what the catalog gained when this finding was closed.
+    materials_cut = models.PositiveSmallIntegerField(_("materials removed"), null=True, blank=True, validators=[MaxValueValidator(99)])
+    days_cut = models.PositiveSmallIntegerField(_("time limit reduced (days)"), null=True, blank=True, validators=[MaxValueValidator(3650)])
+    visits_cut = models.PositiveSmallIntegerField(_("visits reduced"), null=True, blank=True, validators=[MaxValueValidator(20)])
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        indexes = [
+            models.Index(fields=["updated_at", "id"], name="finding_sync"),
+            models.Index(fields=["department", "status"], name="finding_dept_status"),
+            models.Index(fields=["status", "created_at"], name="finding_status_created"),
+            models.Index(fields=["category"], name="finding_category"),
+            # Overdue = past the deadline and not struck off: a partial index keeps it cheap.
+            models.Index(fields=["due_date"], name="finding_open_due", condition=Q(status__in=["open", "rectifying", "submitted"])),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FindingTransition(models.Model):
+    """One row per move: who, when, from, to, why. Written with the move, never edited."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(_("from"), max_length=12, choices=FindingStatus.choices)
+    to_status = models.CharField(_("to"), max_length=12, choices=FindingStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("finding transition")
+        verbose_name_plural = _("finding transitions")
+
+
+class Comment(models.Model):
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("comment"), max_length=4000)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+
+class FindingEvidence(models.Model):
+    """Rectification evidence: checked by content, stored under a generated name, served with permission."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(_("file"), upload_to="finding-evidence/%Y/%m/", max_length=200)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=64)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("rectification evidence")
+        verbose_name_plural = _("rectification evidence")
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class NotificationSent(models.Model):
+    """Which reminder went out for which deadline: a reminder is sent once, however often beat runs."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    due_date = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["finding", "kind", "due_date"], name="notification_once")]

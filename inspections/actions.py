@@ -33,18 +33,21 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (Status.IN_PROGRESS, Status.CANCELLED): "cancelled_at",
 }
 
-OBSERVED_FIELDS = ("observed_materials", "observed_visits", "observed_steps", "elapsed_minutes", "elapsed_days", "queue_minutes")
+OBSERVED_FIELDS = ("observed_materials", "observed_visits", "observed_steps", "elapsed_minutes", "elapsed_days", "queue_minutes",
+                   "observed_online_depth")
 EDITABLE_FIELDS = ("mode", "identity", "channel", "scheduled_for", "summary", *OBSERVED_FIELDS)
 
 
 @transaction.atomic
 def walkthrough_plan(*, actor, service_item, leader, mode: str, identity: str, channel: str,
-                     scheduled_for: datetime.date) -> Walkthrough:
+                     scheduled_for: datetime.date, rewalk_of=None) -> Walkthrough:
     if not queries.walkthrough_may_plan(actor, item=service_item, leader=leader):
         raise PermissionDenied(_("You may plan walkthroughs only for your own department's items."))
+    if rewalk_of is not None and not queries.is_office(actor):
+        raise PermissionDenied(_("Only the office schedules a re-walk of a finding."))
     walkthrough = Walkthrough(
         service_item=service_item, department_id=service_item.department_id, leader=leader, planned_by=actor,
-        mode=mode, identity=identity, channel=channel, scheduled_for=scheduled_for,
+        mode=mode, identity=identity, channel=channel, scheduled_for=scheduled_for, rewalk_of=rewalk_of,
     )
     walkthrough.full_clean()
     walkthrough.save()

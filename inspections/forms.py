@@ -53,7 +53,8 @@ class PlanForm(forms.Form):
 class ObservedForm(forms.ModelForm):
     class Meta:
         model = Walkthrough
-        fields = ["observed_materials", "observed_visits", "observed_steps", "elapsed_minutes", "elapsed_days", "queue_minutes", "summary"]
+        fields = ["observed_materials", "observed_visits", "observed_steps", "elapsed_minutes", "elapsed_days", "queue_minutes",
+                  "observed_online_depth", "summary"]
         widgets = {
             f: forms.NumberInput(attrs={"inputmode": "numeric", "min": 0})
             for f in ["observed_materials", "observed_visits", "observed_steps", "elapsed_minutes", "elapsed_days", "queue_minutes"]

@@ -61,6 +61,16 @@ class Walkthrough(models.Model):
     elapsed_minutes = models.PositiveIntegerField(_("elapsed minutes"), null=True, blank=True, validators=[MaxValueValidator(60 * 24 * 365)])
     elapsed_days = models.PositiveSmallIntegerField(_("elapsed working days"), null=True, blank=True, validators=[MaxValueValidator(3650)])
     queue_minutes = models.PositiveIntegerField(_("queue minutes"), null=True, blank=True, validators=[MaxValueValidator(60 * 24)])
+    observed_online_depth = models.PositiveSmallIntegerField(
+        _("online depth met"), null=True, blank=True, choices=[(1, "Ⅰ"), (2, "Ⅱ"), (3, "Ⅲ"), (4, "Ⅳ")]
+    )
+    # A re-walk (回头看) checks whether a finding's rectification holds.
+    rewalk_of = models.ForeignKey(
+        "findings.Finding", verbose_name=_("re-walk of finding"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="rewalks",
+    )
+    # Declared-vs-observed proposals the head discarded (their keys), so they are not proposed again.
+    discarded_proposals = models.JSONField(default=list, blank=True)
     summary = models.TextField(_("summary"), max_length=4000, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)

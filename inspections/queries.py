@@ -6,7 +6,7 @@ import datetime
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Role, User
-from accounts.queries import department_scope, is_office, may_use_pages, may_write
+from accounts.queries import department_scope, is_office, may_use_pages, may_write  # noqa: F401 (is_office re-exported)
 
 from .models import Status, Walkthrough
 

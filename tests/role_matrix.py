@@ -152,4 +152,7 @@ EXEMPT_NAMES = {
 # Routes registered by each app's own matrix module.
 from tests.matrix_walkthrough_api import MATRIX as _WALKTHROUGH_API  # noqa: E402
 
+from tests.matrix_findings_api import MATRIX as _FINDINGS_API  # noqa: E402
+
 MATRIX.update(_WALKTHROUGH_API)
+MATRIX.update(_FINDINGS_API)

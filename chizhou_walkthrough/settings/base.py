@@ -153,6 +153,12 @@ if env.str("S3_BUCKET", default=""):
         "OPTIONS": {"bucket_name": env.str("S3_BUCKET"), "endpoint_url": env.str("S3_ENDPOINT_URL", default=None)},
     }
 
+# --- E-mail -----------------------------------------------------------------------------------
+# EMAIL_URL like smtp+tls://user:password@smtp.example.org:587; by default mail goes to the log.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="局长走流程 <noreply@chizhou.gov.cn>")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
 # --- Cache ------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

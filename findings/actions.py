@@ -1,0 +1,240 @@
+"""Writes about findings: file, move through the lifecycle, rectify, comment, attach.
+
+Every move goes through :func:`finding_transition`: one table of allowed moves (``queries.MOVES``),
+a row lock, the version the caller saw, and one history row in the same transaction.
+"""
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chizhou_walkthrough.errors import ActionError, Conflict, TransitionNotAllowed
+from chizhou_walkthrough.uploads import generated_name, upload_check
+
+from . import queries
+from .models import (
+    Comment,
+    Finding,
+    FindingEvidence,
+    FindingStatus,
+    FindingTransition,
+    Severity,
+    SeverityDeadline,
+)
+from .workdays import add_working_days
+
+DEFAULT_WORKING_DAYS = {Severity.MINOR: 15, Severity.MAJOR: 10, Severity.CRITICAL: 5}
+
+
+def default_due_date(severity: str, start: datetime.date | None = None) -> datetime.date:
+    row = SeverityDeadline.objects.filter(severity=severity).first()
+    days = row.working_days if row else DEFAULT_WORKING_DAYS[severity]
+    return add_working_days(start or timezone.localdate(), days)
+
+
+def _notify(finding_id: int, event: str) -> None:
+    from .tasks import finding_notify
+
+    transaction.on_commit(lambda: _enqueue(finding_notify, finding_id, event))
+
+
+def _enqueue(task, *args) -> None:
+    # A broker that is down must not undo what the person just did: the move is committed; the
+    # e-mail is lost and logged. (Reports, which must not be lost, are queued through the database.)
+    import logging
+
+    try:
+        task.delay(*args)
+    except Exception:
+        logging.getLogger(__name__).warning("could not enqueue %s%s", task.name, args, exc_info=True)
+
+
+@transaction.atomic
+def finding_file(*, actor, category: str, title: str, severity: str = Severity.MINOR, description: str = "",
+                 walkthrough=None, checklist_question: str = "", proposal_key: str = "", department=None,
+                 service_item=None) -> Finding:
+    """File a finding from a walkthrough (the head or the office) or directly (the office)."""
+    if walkthrough is not None:
+        if not queries.finding_may_file_from(actor, walkthrough):
+            raise PermissionDenied(_("Only the walkthrough's own leader or the office may file findings from it."))
+        department = walkthrough.department
+        service_item = walkthrough.service_item
+    elif not queries.is_office(actor):
+        raise PermissionDenied(_("Only the office files findings that do not come from a walkthrough."))
+    if department is None and service_item is not None:
+        department = service_item.department
+    if department is None:
+        raise ActionError(_("Choose the department responsible."))
+    if checklist_question and walkthrough is not None:
+        from inspections.checklists import BY_MODE
+
+        if checklist_question not in {q.code for q in BY_MODE[walkthrough.mode]}:
+            raise ActionError(_("This question is not part of this mode's checklist."))
+    finding = Finding(
+        walkthrough=walkthrough, checklist_question=checklist_question, proposal_key=proposal_key,
+        service_item=service_item, department=department, category=category, severity=severity,
+        title=title.strip(), description=description.strip(), created_by=actor,
+    )
+    finding.full_clean()
+    finding.save()
+    return finding
+
+
+def _lock(finding: Finding, version: int | None) -> Finding:
+    locked = Finding.objects.select_for_update().get(pk=finding.pk)
+    if version is not None and locked.version != version:
+        raise Conflict(_("Someone else changed this finding meanwhile; reload it and try again."))
+    return locked
+
+
+@transaction.atomic
+def finding_transition(*, finding: Finding, to: str, actor, note: str = "", version: int | None = None,
+                       due_date: datetime.date | None = None, ledger: dict | None = None) -> Finding:
+    """Move a finding; exactly one history row per successful move."""
+    locked = _lock(finding, version)
+    move = (locked.status, to)
+    if move not in queries.MOVES:
+        if version is None and finding.status != locked.status:
+            raise Conflict(_("Someone else changed this finding meanwhile; reload it and try again."))
+        labels = {"from": FindingStatus(locked.status).label, "to": FindingStatus(to).label if to in FindingStatus.values else to}
+        raise TransitionNotAllowed(_("A finding that is “%(from)s” cannot become “%(to)s”.") % labels)
+    if not queries.finding_may_move(actor, locked, to):
+        raise PermissionDenied(_("You may not make this move."))
+    note = (note or "").strip()
+    if move in queries.NOTE_REQUIRED and not note:
+        raise ActionError(_("Give the reason in the note."))
+    if len(note) > 2000:
+        raise ActionError(_("The note is longer than 2000 characters."))
+    now = timezone.now()
+    fields = ["status", "version", "updated_at"]
+    if to == FindingStatus.RECTIFYING and locked.status == FindingStatus.OPEN:
+        if due_date is not None and due_date < timezone.localdate():
+            raise ActionError(_("The deadline cannot be in the past."))
+        locked.due_date = due_date or default_due_date(locked.severity)
+        locked.assigned_at = now
+        fields += ["due_date", "assigned_at"]
+    elif to == FindingStatus.RECTIFYING and due_date is not None:  # rejected with a new deadline
+        locked.due_date = due_date
+        fields.append("due_date")
+    if to == FindingStatus.SUBMITTED:
+        if not locked.measures.strip():
+            raise ActionError(_("Record the rectification measures before submitting."))
+        locked.submitted_at = now
+        fields.append("submitted_at")
+    if to in (FindingStatus.CLOSED, FindingStatus.DISMISSED):
+        locked.closed_at = now
+        fields.append("closed_at")
+    if to == FindingStatus.CLOSED and ledger:
+        for key in ("materials_cut", "days_cut", "visits_cut"):
+            if ledger.get(key) is not None:
+                if not isinstance(ledger[key], int) or not 0 <= ledger[key] <= 3650:
+                    raise ActionError(_("The simplification figures must be whole numbers of 0 or more."))
+                setattr(locked, key, ledger[key])
+                fields.append(key)
+    from_status = locked.status
+    locked.status = to
+    locked.version += 1
+    locked.save(update_fields=fields)
+    FindingTransition.objects.create(finding=locked, from_status=from_status, to_status=to, actor=actor, note=note)
+    event = {FindingStatus.RECTIFYING: "assigned" if from_status == FindingStatus.OPEN else "rejected",
+             FindingStatus.SUBMITTED: "submitted"}.get(to)
+    if event:
+        _notify(locked.pk, event)
+    return locked
+
+
+@transaction.atomic
+def finding_reassign(*, finding: Finding, actor, department, due_date: datetime.date | None = None, note: str = "",
+                     version: int | None = None) -> Finding:
+    """The office hands a finding to another department (a history row, status unchanged)."""
+    if not queries.is_office(actor):
+        raise PermissionDenied(_("Only the office assigns findings."))
+    locked = _lock(finding, version)
+    if locked.status in (FindingStatus.CLOSED, FindingStatus.DISMISSED):
+        raise TransitionNotAllowed(_("A finding that is struck off cannot be reassigned."))
+    previous = locked.department
+    locked.department = department
+    if due_date is not None:
+        locked.due_date = due_date
+    locked.version += 1
+    locked.save(update_fields=["department", "due_date", "version", "updated_at"])
+    text = _("Reassigned from %(old)s to %(new)s.") % {"old": previous.name, "new": department.name}
+    FindingTransition.objects.create(finding=locked, from_status=locked.status, to_status=locked.status, actor=actor,
+                                     note=f"{text} {note}".strip())
+    if locked.status == FindingStatus.RECTIFYING:
+        _notify(locked.pk, "assigned")
+    return locked
+
+
+@transaction.atomic
+def finding_bulk_assign(*, findings, actor, due_date: datetime.date | None = None, note: str = "") -> int:
+    """Assign every open finding of the selection; the others are left as they are."""
+    moved = 0
+    for finding in findings:
+        if finding.status == FindingStatus.OPEN:
+            finding_transition(finding=finding, to=FindingStatus.RECTIFYING, actor=actor, note=note, due_date=due_date)
+            moved += 1
+    return moved
+
+
+@transaction.atomic
+def finding_record_measures(*, finding: Finding, actor, measures: str, version: int | None = None) -> Finding:
+    if not queries.finding_may_rectify(actor, finding):
+        raise PermissionDenied(_("Only the department's liaison records rectification, while it is under way."))
+    locked = _lock(finding, version)
+    if not queries.finding_may_rectify(actor, locked):
+        raise Conflict(_("Someone else changed this finding meanwhile; reload it and try again."))
+    if len(measures) > 4000:
+        raise ActionError(_("The measures are longer than 4000 characters."))
+    locked.measures = measures.strip()
+    locked.version += 1
+    locked.save(update_fields=["measures", "version", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def finding_evidence_add(*, finding: Finding, actor, upload: UploadedFile) -> FindingEvidence:
+    if not queries.finding_may_rectify(actor, finding):
+        raise PermissionDenied(_("Only the department's liaison records rectification, while it is under way."))
+    content_type, extension = upload_check(upload)
+    evidence = FindingEvidence(finding=finding, original_name=(upload.name or "")[-255:], content_type=content_type,
+                               size=upload.size, uploaded_by=actor)
+    evidence.file.save(generated_name(extension), upload, save=False)
+    try:
+        evidence.save()
+    except Exception:
+        evidence.file.delete(save=False)
+        raise
+    Finding.objects.filter(pk=finding.pk).update(updated_at=timezone.now())
+    return evidence
+
+
+@transaction.atomic
+def comment_add(*, finding: Finding, actor, body: str) -> Comment:
+    if not queries.finding_may_comment(actor, finding):
+        raise PermissionDenied(_("API clients have read-only access."))
+    body = body.strip()
+    if not body:
+        raise ActionError(_("Write a comment first."))
+    if len(body) > 4000:
+        raise ActionError(_("The comment is longer than 4000 characters."))
+    comment = Comment.objects.create(finding=finding, author=actor, body=body)
+    Finding.objects.filter(pk=finding.pk).update(updated_at=timezone.now())
+    return comment
+
+
+@transaction.atomic
+def proposal_discard(*, walkthrough, actor, key: str) -> None:
+    from inspections.models import Walkthrough
+
+    if not queries.finding_may_file_from(actor, walkthrough):
+        raise PermissionDenied(_("Only the walkthrough's own leader or the office may file findings from it."))
+    locked = Walkthrough.objects.select_for_update().get(pk=walkthrough.pk)
+    if key not in locked.discarded_proposals:
+        locked.discarded_proposals = [*locked.discarded_proposals, key]
+        locked.save(update_fields=["discarded_proposals", "updated_at"])

@@ -1,0 +1,119 @@
+"""Who may see and do what with findings, and the reads that go with them."""
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from accounts.models import Role
+from accounts.queries import department_scope, is_office, may_write
+
+from .models import OPEN_STATUSES, Finding, FindingStatus
+
+# The table of moves: (from, to) → who may make it.
+#   "office": the business-environment office;  "department": the liaison of the finding's department.
+MOVES: dict[tuple[str, str], str] = {
+    (FindingStatus.OPEN, FindingStatus.RECTIFYING): "office",  # 交办: assign with a deadline
+    (FindingStatus.RECTIFYING, FindingStatus.SUBMITTED): "department",  # 整改: the department says it is fixed
+    (FindingStatus.SUBMITTED, FindingStatus.CLOSED): "office",  # 核实问效, 销号
+    (FindingStatus.SUBMITTED, FindingStatus.RECTIFYING): "office",  # rejected, with a reason
+    (FindingStatus.OPEN, FindingStatus.DISMISSED): "office",
+    (FindingStatus.RECTIFYING, FindingStatus.DISMISSED): "office",
+    (FindingStatus.SUBMITTED, FindingStatus.DISMISSED): "office",
+}
+# Moves that need a reason in the note.
+NOTE_REQUIRED = {(FindingStatus.SUBMITTED, FindingStatus.RECTIFYING), (FindingStatus.OPEN, FindingStatus.DISMISSED),
+                 (FindingStatus.RECTIFYING, FindingStatus.DISMISSED), (FindingStatus.SUBMITTED, FindingStatus.DISMISSED)}
+
+
+def findings_visible(user) -> QuerySet[Finding]:
+    """The office sees all; a department's people see its findings; an API client its scope.
+
+    A head also sees the findings they filed themselves from a walkthrough of another department's
+    item (they reported them; nothing else of that department becomes visible).
+    """
+    if not (user and user.is_authenticated and user.is_active):
+        return Finding.objects.none()
+    scope = department_scope(user)
+    if user.role == Role.LEADER:
+        scope |= Q(created_by=user)
+    return Finding.objects.filter(scope)
+
+
+def with_overdue(queryset: QuerySet[Finding], today: datetime.date | None = None) -> QuerySet[Finding]:
+    """Overdue = past the deadline and not struck off, computed by the database."""
+    today = today or timezone.localdate()
+    return queryset.annotate(
+        is_overdue=Case(When(Q(due_date__lt=today, status__in=OPEN_STATUSES), then=Value(True)),
+                        default=Value(False), output_field=BooleanField())
+    )
+
+
+def overdue_q(today: datetime.date | None = None) -> Q:
+    return Q(due_date__lt=today or timezone.localdate(), status__in=OPEN_STATUSES)
+
+
+def finding_may_move(user, finding: Finding, to: str) -> bool:
+    who = MOVES.get((finding.status, to))
+    if who is None or not may_write(user):
+        return False
+    if who == "office":
+        return is_office(user)
+    return user.role == Role.LIAISON and user.department_id == finding.department_id
+
+
+def finding_moves_for(user, finding: Finding) -> list[str]:
+    return [to for (frm, to) in MOVES if frm == finding.status and finding_may_move(user, finding, to)]
+
+
+def finding_may_rectify(user, finding: Finding) -> bool:
+    """Record measures and evidence: the department's liaison, while rectifying."""
+    return (may_write(user) and finding.status == FindingStatus.RECTIFYING
+            and user.role == Role.LIAISON and user.department_id == finding.department_id)
+
+
+def finding_may_comment(user, finding: Finding) -> bool:
+    return may_write(user)  # anyone who can see it, except read-only API clients
+
+
+def finding_may_file_from(user, walkthrough) -> bool:
+    """A head files findings from their own walkthrough (even completed); the office from any."""
+    from inspections.models import Status
+
+    if not may_write(user) or walkthrough.status == Status.CANCELLED:
+        return False
+    return is_office(user) or walkthrough.leader_id == user.pk
+
+
+def walkthrough_proposals(walkthrough) -> list[dict]:
+    """Where what the head met exceeds what the catalog declares: findings proposed, not filed."""
+    from django.utils.translation import gettext as _
+
+    from .categories import Category
+
+    item = walkthrough.service_item
+    declared_materials = len(item.materials.all())
+    declared_steps = len(item.steps.all())
+    checks = [
+        ("materials", walkthrough.observed_materials, declared_materials, Category.EXCESS_MATERIALS,
+         _("%(observed)d materials demanded where the catalog declares %(declared)d")),
+        ("visits", walkthrough.observed_visits, item.max_visits, Category.EXCESS_VISITS,
+         _("%(observed)d visits needed where the catalog declares %(declared)d")),
+        ("steps", walkthrough.observed_steps, declared_steps, Category.EXCESS_STEPS,
+         _("%(observed)d steps passed where the catalog declares %(declared)d")),
+        ("time", walkthrough.elapsed_days, item.promised_limit_days, Category.TIME_LIMIT,
+         _("%(observed)d working days taken where %(declared)d are promised")),
+    ]
+    proposals = []
+    for key, observed, declared, category, text in checks:
+        if observed is not None and observed > declared:
+            proposals.append({"key": key, "category": category, "title": f"{item.name}：{text % {'observed': observed, 'declared': declared}}"})
+    depth = walkthrough.observed_online_depth
+    if depth is not None and depth < item.online_depth:
+        proposals.append({"key": "online", "category": Category.ONLINE_NOT_COVERED,
+                          "title": f"{item.name}：" + _("online depth met was %(observed)s where the catalog declares %(declared)s")
+                          % {"observed": "ⅠⅡⅢⅣ"[depth - 1], "declared": "ⅠⅡⅢⅣ"[item.online_depth - 1]}})
+    filed = set(walkthrough.findings.exclude(proposal_key="").values_list("proposal_key", flat=True)) if walkthrough.pk else set()
+    discarded = set(walkthrough.discarded_proposals or [])
+    return [p for p in proposals if p["key"] not in filed and p["key"] not in discarded]
