@@ -12,12 +12,14 @@ class Entry:
     label: object
     url_name: str
     office_only: bool = False
+    member_label: object = None  # what a department's own people see instead ("my …")
 
 
 ENTRIES = [
     Entry(_("Home"), "home"),
-    Entry(_("Walkthroughs"), "walkthrough-list"),
+    Entry(_("Walkthroughs"), "walkthrough-list", member_label=_("My walkthroughs")),
     Entry(_("Calendar"), "walkthrough-calendar"),
+    Entry(_("Findings"), "finding-list", member_label=_("My department's findings")),
     Entry(_("Service catalog"), "catalog-list"),
     Entry(_("Administration"), "admin:index", office_only=True),
     Entry(_("API"), "v1:api-docs"),
@@ -37,5 +39,6 @@ def navigation(request):
             url = reverse(entry.url_name)
         except NoReverseMatch:
             continue
-        entries.append({"label": entry.label, "url": url, "current": entry.url_name == current})
+        label = entry.member_label if entry.member_label and not is_office(user) else entry.label
+        entries.append({"label": label, "url": url, "current": entry.url_name == current})
     return {"nav": entries}

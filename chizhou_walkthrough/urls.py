@@ -45,6 +45,7 @@ urlpatterns = [
     path("catalog/export.xlsx", services_views.catalog_download, {"fmt": "xlsx"}, name="catalog-export-xlsx"),
     path("catalog/export.csv", services_views.catalog_download, {"fmt": "csv"}, name="catalog-export-csv"),
     path("walkthroughs/", include("inspections.urls")),
+    path("findings/", include("findings.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),

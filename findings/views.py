@@ -1,3 +1,274 @@
-from django.shortcuts import render
+"""Finding pages: the lists, a finding with its history, comments and evidence; filing and moving."""
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-# Create your views here.
+from accounts.decorators import office_page, page
+from accounts.queries import is_office
+from chizhou_walkthrough.errors import ActionError
+from inspections import actions as walk_actions
+from inspections import queries as walk_queries
+from inspections.checklists import BY_CODE, BY_MODE
+from inspections.models import Mode, Walkthrough
+
+from . import actions, queries
+from .forms import CommentForm, EvidenceForm, FileForm, ListFilterForm, MeasuresForm, MoveForm, RewalkForm
+from .models import Comment, Finding, FindingEvidence, FindingStatus, FindingTransition
+
+PAGE_SIZE = 50
+
+
+def _visible(request):
+    return queries.with_overdue(queries.findings_visible(request.user)).select_related("department", "service_item")
+
+
+@require_GET
+@page
+def finding_list(request):
+    office = is_office(request.user)
+    form = ListFilterForm(request.GET or None, office=office)
+    findings = _visible(request)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        for field in ("status", "category", "severity"):
+            if data.get(field):
+                findings = findings.filter(**{field: data[field]})
+        if data.get("department"):
+            findings = findings.filter(department=data["department"])
+        if data.get("region"):
+            findings = findings.filter(department__region=data["region"])
+        if data.get("overdue"):
+            findings = findings.filter(queries.overdue_q())
+        if data.get("since"):
+            findings = findings.filter(created_at__date__gte=data["since"])
+        if data.get("until"):
+            findings = findings.filter(created_at__date__lte=data["until"])
+    page_obj = Paginator(findings.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "findings/list.html", {
+        "form": form, "page": page_obj, "query": query.urlencode(), "office": office,
+        "title": _("Findings") if office else _("My department's findings"),
+    })
+
+
+@require_POST
+@office_page
+def finding_bulk_assign(request):
+    ids = [int(i) for i in request.POST.getlist("finding") if i.isdigit()][:500]
+    form = MoveForm({"to": FindingStatus.RECTIFYING, "version": 1, "due_date": request.POST.get("due_date") or None,
+                     "note": request.POST.get("note", "")})
+    if not ids or not form.is_valid():
+        messages.error(request, _("Choose findings and a valid deadline."))
+        return redirect("finding-list")
+    try:
+        moved = actions.finding_bulk_assign(
+            findings=queries.findings_visible(request.user).filter(pk__in=ids).select_for_update(),
+            actor=request.user, due_date=form.cleaned_data["due_date"], note=form.cleaned_data["note"])
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(n)d findings assigned.") % {"n": moved})
+    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/findings/") else "finding-list")
+
+
+@require_http_methods(["GET", "POST"])
+@page
+def finding_file(request):
+    walkthrough = None
+    if request.GET.get("walkthrough", "").isdigit():
+        walkthrough = get_object_or_404(walk_queries.walkthroughs_visible(request.user).select_related("service_item", "department"),
+                                        pk=int(request.GET["walkthrough"]))
+        if not queries.finding_may_file_from(request.user, walkthrough):
+            raise PermissionDenied
+    elif not is_office(request.user):
+        raise PermissionDenied
+    question = BY_CODE.get(request.GET.get("question", "")) if walkthrough else None
+    if question and question.code not in {q.code for q in BY_MODE[walkthrough.mode]}:
+        question = None
+    initial = {}
+    if question:
+        initial = {"category": question.category, "title": f"{walkthrough.service_item.name}：{question.text}"}
+    form = FileForm(request.POST or None, from_walkthrough=walkthrough is not None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            finding = actions.finding_file(
+                actor=request.user, walkthrough=walkthrough, checklist_question=question.code if question else "",
+                category=data["category"], severity=data["severity"], title=data["title"], description=data["description"],
+                department=data.get("department"), service_item=data.get("service_item"),
+            )
+        except ActionError as exc:
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Finding filed."))
+            return redirect("finding-detail", pk=finding.pk)
+    return render(request, "findings/file.html", {"form": form, "walkthrough": walkthrough, "question": question})
+
+
+def _finding(request, pk) -> Finding:
+    return get_object_or_404(
+        _visible(request).select_related("walkthrough", "created_by", "department__region").prefetch_related(
+            Prefetch("transitions", queryset=FindingTransition.objects.select_related("actor")),
+            Prefetch("comments", queryset=Comment.objects.select_related("author")),
+            "evidence",
+            Prefetch("rewalks", queryset=Walkthrough.objects.select_related("leader")),
+        ),
+        pk=pk,
+    )
+
+
+@require_GET
+@page
+def finding_detail(request, pk):
+    finding = _finding(request, pk)
+    moves = queries.finding_moves_for(request.user, finding)
+    context = {
+        "f": finding,
+        "moves": [(to, FindingStatus(to).label) for to in moves],
+        "may_rectify": queries.finding_may_rectify(request.user, finding),
+        "may_comment": queries.finding_may_comment(request.user, finding),
+        "office": is_office(request.user),
+        "question": BY_CODE.get(finding.checklist_question),
+        "comment_form": CommentForm(),
+        "measures_form": MeasuresForm(initial={"measures": finding.measures, "version": finding.version}),
+    }
+    if is_office(request.user) and finding.service_item_id and finding.status in (FindingStatus.RECTIFYING, FindingStatus.SUBMITTED):
+        context["rewalk_form"] = RewalkForm(leaders=walk_queries.leaders_plannable(request.user))
+    return render(request, "findings/detail.html", context)
+
+
+@require_POST
+@page
+def finding_move(request, pk):
+    finding = get_object_or_404(queries.findings_visible(request.user), pk=pk)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "；".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return redirect("finding-detail", pk=pk)
+    data = form.cleaned_data
+    if not queries.finding_may_move(request.user, finding, data["to"]) and (finding.status, data["to"]) in queries.MOVES:
+        raise PermissionDenied
+    ledger = {k: data[k] for k in ("materials_cut", "days_cut", "visits_cut") if data.get(k) is not None}
+    try:
+        actions.finding_transition(finding=finding, to=data["to"], actor=request.user, note=data["note"],
+                                   version=data["version"], due_date=data["due_date"], ledger=ledger)
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Finding moved to “%(status)s”.") % {"status": FindingStatus(data["to"]).label})
+    return redirect("finding-detail", pk=pk)
+
+
+@require_POST
+@page
+def finding_measures(request, pk):
+    finding = get_object_or_404(queries.findings_visible(request.user), pk=pk)
+    if not queries.finding_may_rectify(request.user, finding):
+        raise PermissionDenied
+    form = MeasuresForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.finding_record_measures(finding=finding, actor=request.user, measures=form.cleaned_data["measures"],
+                                            version=form.cleaned_data["version"])
+        except ActionError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+    else:
+        messages.error(request, _("The measures are longer than 4000 characters."))
+    return redirect("finding-detail", pk=pk)
+
+
+@require_POST
+@page
+def finding_evidence_add(request, pk):
+    finding = get_object_or_404(queries.findings_visible(request.user), pk=pk)
+    if not queries.finding_may_rectify(request.user, finding):
+        raise PermissionDenied
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a photo or PDF to attach."))
+    else:
+        try:
+            actions.finding_evidence_add(finding=finding, actor=request.user, upload=form.cleaned_data["file"])
+        except ActionError as exc:
+            messages.error(request, exc.message)
+    return redirect("finding-detail", pk=pk)
+
+
+@require_POST
+@page
+def finding_comment(request, pk):
+    finding = get_object_or_404(queries.findings_visible(request.user), pk=pk)
+    if not queries.finding_may_comment(request.user, finding):
+        raise PermissionDenied
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.comment_add(finding=finding, actor=request.user, body=form.cleaned_data["body"])
+        except ActionError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("The comment is longer than 4000 characters."))
+    return redirect(reverse("finding-detail", args=[pk]) + "#comments")
+
+
+@require_POST
+@office_page
+def finding_rewalk(request, pk):
+    finding = get_object_or_404(queries.findings_visible(request.user).select_related("service_item"), pk=pk)
+    form = RewalkForm(request.POST, leaders=walk_queries.leaders_plannable(request.user))
+    if not form.is_valid() or finding.service_item is None:
+        messages.error(request, _("Choose a head and a date from today on."))
+        return redirect("finding-detail", pk=pk)
+    walkthrough = walk_actions.walkthrough_plan(
+        actor=request.user, service_item=finding.service_item, leader=form.cleaned_data["leader"], mode=Mode.INSPECT,
+        identity="incognito", channel="window", scheduled_for=form.cleaned_data["scheduled_for"], rewalk_of=finding,
+    )
+    messages.success(request, _("Re-walk scheduled."))
+    return redirect("walkthrough-detail", pk=walkthrough.pk)
+
+
+@require_POST
+@page
+def proposal_decide(request, walkthrough_pk, key):
+    walkthrough = get_object_or_404(walk_queries.walkthroughs_visible(request.user).select_related("service_item", "department"),
+                                    pk=walkthrough_pk)
+    if not queries.finding_may_file_from(request.user, walkthrough):
+        raise PermissionDenied
+    proposal = next((p for p in queries.walkthrough_proposals(walkthrough) if p["key"] == key), None)
+    if proposal is None:
+        messages.error(request, _("This proposal has already been decided."))
+    elif request.POST.get("decision") == "confirm":
+        actions.finding_file(actor=request.user, walkthrough=walkthrough, category=proposal["category"],
+                             title=proposal["title"][:200], proposal_key=key,
+                             severity=request.POST.get("severity") if request.POST.get("severity") in ("minor", "major", "critical") else "minor")
+        messages.success(request, _("Finding filed."))
+    else:
+        actions.proposal_discard(walkthrough=walkthrough, actor=request.user, key=key)
+        messages.info(request, _("Proposal discarded."))
+    return redirect("walkthrough-detail", pk=walkthrough_pk)
+
+
+@require_GET
+@page
+def finding_evidence_download(request, pk):
+    evidence = get_object_or_404(FindingEvidence.objects.filter(finding__in=queries.findings_visible(request.user)), pk=pk)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=evidence.content_type)
+    response["Content-Disposition"] = f'inline; filename="finding-evidence-{evidence.pk}.{evidence.file.name.rsplit(".", 1)[-1]}"'
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+

@@ -141,9 +141,15 @@ def _event_buttons(walkthrough):
 
 
 def _context(request, walkthrough, **extra):
+    from findings import queries as finding_queries
+
     item = walkthrough.service_item
     may_walk = queries.walkthrough_may_walk(request.user, walkthrough)
+    may_file = finding_queries.finding_may_file_from(request.user, walkthrough)
     return {
+        "may_file": may_file,
+        "findings": finding_queries.findings_visible(request.user).filter(walkthrough=walkthrough).order_by("id"),
+        "proposals": finding_queries.walkthrough_proposals(walkthrough) if may_file and walkthrough.status == Status.COMPLETED else [],
         "w": walkthrough,
         "item": item,
         "may_walk": may_walk,

@@ -44,19 +44,49 @@ def _walk(objs, started=False):
     return objs["walk_a"]
 
 
-def _evidence(objs):
+# Rectification: the department's liaison alone, while it is under way.
+RECTIFY = {"anon": 302, "office": 403, "leader_a": 403, "liaison_a": 302, "leader_b": 404, "api_a": 403}
+
+
+def _finding(objs, rectifying=False):
+    from findings import actions
+
+    if "finding_a" not in objs:
+        office = objs["users"]["office"]
+        objs["finding_a"] = actions.finding_file(actor=office, department=objs["department_a"], service_item=objs["item_a"],
+                                                 category="excess_materials", title="多要了一份证明")
+        if rectifying:
+            objs["finding_a"] = actions.finding_transition(finding=objs["finding_a"], to="rectifying", actor=office)
+    return objs["finding_a"]
+
+
+def _finding_evidence(objs):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from findings import actions
+
+    return actions.finding_evidence_add(finding=_finding(objs, rectifying=True), actor=objs["users"]["liaison_a"],
+                                        upload=SimpleUploadedFile("p.png", _png(), content_type="image/png"))
+
+
+def _png() -> bytes:
     import io
 
-    from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
-
-    from inspections import actions
 
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _evidence(objs):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from inspections import actions
+
     walk = _walk(objs, started=True)
     return actions.evidence_add(walkthrough=walk, actor=objs["users"]["leader_a"],
-                                upload=SimpleUploadedFile("p.png", buffer.getvalue(), content_type="image/png"))
+                                upload=SimpleUploadedFile("p.png", _png(), content_type="image/png"))
 
 
 @dataclass
@@ -115,6 +145,25 @@ MATRIX: dict[str, list[Case]] = {
     "walkthrough-answer": [Case(lambda o: f"/walkthroughs/{_walk(o).pk}/checklist/sim_materials/", WALL_WALK, method="post",
                                 data=lambda o: {"answer": "ok"})],
     "evidence-download": [Case(lambda o: f"/walkthroughs/evidence/{_evidence(o).pk}/", WALL_PAGE)],
+    # --- findings: department A's finding, filed by the office ------------------------------------
+    "finding-list": [Case(lambda o: "/findings/", PAGE)],
+    "finding-file": [Case(lambda o: "/findings/new/", OFFICE_PAGE),
+                     Case(lambda o: f"/findings/new/?walkthrough={_walk(o).pk}", {**WALL_PAGE, "liaison_a": 403},
+                          note="the walkthrough's own head (and the office) file from it")],
+    "finding-bulk-assign": [Case(lambda o: "/findings/bulk-assign/", {**OFFICE_PAGE, "office": 302}, method="post",
+                                 data=lambda o: {"finding": [_finding(o).pk]})],
+    "finding-detail": [Case(lambda o: f"/findings/{_finding(o).pk}/", WALL_PAGE)],
+    "finding-move": [Case(lambda o: f"/findings/{_finding(o).pk}/move/", {**WALL_WALK, "leader_a": 403}, method="post",
+                          data=lambda o: {"to": "rectifying", "version": 1}, note="assigning is the office's move")],
+    "finding-measures": [Case(lambda o: f"/findings/{_finding(o, rectifying=True).pk}/measures/", RECTIFY, method="post",
+                              data=lambda o: {"measures": "整改措施", "version": 2})],
+    "finding-evidence-add": [Case(lambda o: f"/findings/{_finding(o, rectifying=True).pk}/evidence/", RECTIFY, method="post")],
+    "finding-comment": [Case(lambda o: f"/findings/{_finding(o).pk}/comments/", {**WALL_WALK, "liaison_a": 302}, method="post",
+                             data=lambda o: {"body": "请尽快整改"})],
+    "finding-rewalk": [Case(lambda o: f"/findings/{_finding(o).pk}/rewalk/", {**OFFICE_PAGE, "office": 302}, method="post")],
+    "finding-evidence-download": [Case(lambda o: f"/findings/evidence/{_finding_evidence(o).pk}/", WALL_PAGE)],
+    "finding-proposal": [Case(lambda o: f"/findings/proposals/{_walk(o).pk}/materials/", WALL_WALK, method="post",
+                              data=lambda o: {"decision": "discard"})],
     # --- the admin: the office only (representative pages; the admin's own routes are exempt) ----
     "admin:index": [Case(lambda o: "/admin/", ADMIN)],
     "admin:services_serviceitem_changelist": [Case(lambda o: "/admin/services/serviceitem/", ADMIN)],
