@@ -13,3 +13,10 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     ordering = "id"
+
+    def get_ordering(self, request, queryset, view):
+        # DRF reads a view's ``ordering`` only through an OrderingFilter, which this API does not offer.
+        ordering = getattr(view, "ordering", None)
+        if ordering:
+            return (ordering,) if isinstance(ordering, str) else tuple(ordering)
+        return super().get_ordering(request, queryset, view)

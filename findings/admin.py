@@ -1,3 +1,55 @@
 from django.contrib import admin
 
-# Register your models here.
+from services.admin import OfficeManaged
+
+from .models import Finding, FindingTransition, SeverityDeadline
+
+
+@admin.register(SeverityDeadline)
+class SeverityDeadlineAdmin(OfficeManaged, admin.ModelAdmin):
+    """The office sets the default rectification deadline of each severity here."""
+
+    list_display = ("severity", "working_days")
+    list_editable = ("working_days",)
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TransitionInline(OfficeManaged, admin.TabularInline):
+    model = FindingTransition
+    extra = 0
+    fields = ("at", "actor", "from_status", "to_status", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Finding)
+class FindingAdmin(OfficeManaged, admin.ModelAdmin):
+    """Read-only here: findings move only through their pages and API, which keep the history."""
+
+    list_display = ("title", "department", "category", "severity", "status", "due_date", "created_at")
+    list_filter = ("status", "severity", "category", "department__level")
+    list_select_related = ("department",)
+    search_fields = ("title",)
+    inlines = (TransitionInline,)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Finding._meta.fields]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -36,7 +36,7 @@ def findings_visible(user) -> QuerySet[Finding]:
     if not (user and user.is_authenticated and user.is_active):
         return Finding.objects.none()
     scope = department_scope(user)
-    if user.role == Role.LEADER:
+    if user.role == Role.LEADER and not is_office(user):  # (Q() | x is x: never widen "everything")
         scope |= Q(created_by=user)
     return Finding.objects.filter(scope)
 

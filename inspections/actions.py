@@ -41,6 +41,8 @@ EDITABLE_FIELDS = ("mode", "identity", "channel", "scheduled_for", "summary", *O
 @transaction.atomic
 def walkthrough_plan(*, actor, service_item, leader, mode: str, identity: str, channel: str,
                      scheduled_for: datetime.date, rewalk_of=None) -> Walkthrough:
+    if queries.is_office(actor) and not (leader.role == "leader" and leader.is_active):
+        raise ActionError(_("Choose an active department head as the leader."))
     if not queries.walkthrough_may_plan(actor, item=service_item, leader=leader):
         raise PermissionDenied(_("You may plan walkthroughs only for your own department's items."))
     if rewalk_of is not None and not queries.is_office(actor):
@@ -123,6 +125,7 @@ def walkthrough_update(*, walkthrough: Walkthrough, actor, data: dict, version: 
 
 @transaction.atomic
 def event_add(*, walkthrough: Walkthrough, actor, kind: str, note: str = "", at: datetime.datetime | None = None) -> TimelineEvent:
+    walkthrough = _lock(walkthrough, None)  # an event racing "complete" must not land on a completed walk
     _require_loggable(walkthrough, actor)
     if walkthrough.status != Status.IN_PROGRESS:
         raise TransitionNotAllowed(_("Start the walkthrough before logging what happens."))

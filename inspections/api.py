@@ -1,19 +1,344 @@
-"""``walkthroughs/`` of API v1 (placeholder: being written)."""
-from rest_framework import serializers, viewsets
+"""``walkthroughs/`` of API v1: plan, log and move walkthroughs (API.md, "Resources").
 
-from . import queries
-from .models import Walkthrough
+Serializers only parse and render; the action functions decide and write; ``queries`` decides what
+each caller sees, so an object outside the caller's wall answers 404 on every route.
+"""
+from collections.abc import Mapping
+
+import django_filters
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.models import User
+from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
+from chizhou_walkthrough.errors import ActionError, api_error
+from services import queries as service_queries
+from services.models import Department, ServiceItem
+
+from . import actions, queries
+from .models import Mode, Status, TimelineEvent, Walkthrough
+
+# --- serializers ----------------------------------------------------------------------------
+
+
+def _model_field(name: str, *, api_name: str) -> serializers.Field:
+    """The field ``ModelSerializer`` would build for ``Walkthrough.<name>`` (bounds and nullability
+    from the model), exposed as ``api_name``."""
+    field_class, kwargs = serializers.ModelSerializer().build_standard_field(name, Walkthrough._meta.get_field(name))
+    return field_class(**kwargs) if name == api_name else field_class(source=name, **kwargs)
+
+
+class _RejectUnknownKeys:
+    # A key the endpoint does not take is a 400, not silently dropped: a client sending
+    # {"status": "completed"} in a PATCH must learn that the lifecycle routes do that.
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = {key: [_("This field cannot be set here.")] for key in sorted(set(data) - writable)}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, Mapping):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from exc
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+class WalkthroughObservedSerializer(_RejectUnknownKeys, serializers.Serializer):
+    """What the head actually met; ``null`` while not yet known."""
+
+    materials = _model_field("observed_materials", api_name="materials")
+    visits = _model_field("observed_visits", api_name="visits")
+    steps = _model_field("observed_steps", api_name="steps")
+    elapsed_minutes = _model_field("elapsed_minutes", api_name="elapsed_minutes")
+    elapsed_days = _model_field("elapsed_days", api_name="elapsed_days")
+    queue_minutes = _model_field("queue_minutes", api_name="queue_minutes")
+
+
+# model field → its place in the API body, for errors raised by the model's full_clean()
+_OBSERVED_API_NAMES = {field.source: name for name, field in WalkthroughObservedSerializer().fields.items()}
 
 
 class WalkthroughSerializer(serializers.ModelSerializer):
+    observed = WalkthroughObservedSerializer(source="*", read_only=True)
+    findings = serializers.SerializerMethodField(help_text=_("Ids of the findings filed from this walkthrough."))
+
     class Meta:
         model = Walkthrough
-        fields = ["id", "status"]
+        fields = [
+            "id", "service_item", "department", "leader", "mode", "identity", "channel", "scheduled_for", "status",
+            "version", "started_at", "completed_at", "cancelled_at", "observed", "summary", "findings",
+            "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_findings(self, walkthrough) -> list[int]:
+        # Findings do not exist yet; the findings issue fills this from a prefetch on the list's
+        # queryset, so that the list keeps its fixed number of queries.
+        return []
 
 
-class WalkthroughViewSet(viewsets.ReadOnlyModelViewSet):
+class _VisibleServiceItemField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        return service_queries.service_items_visible(self.context["request"].user)
+
+
+class WalkthroughPlanSerializer(_RejectUnknownKeys, serializers.ModelSerializer):
+    """A new walkthrough, planned (by its head) or assigned (by the office)."""
+
+    service_item = _VisibleServiceItemField(queryset=ServiceItem.objects.all())
+    # Any user id parses; whether the caller may name them is walkthrough_plan's decision (403).
+    leader = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(), required=False,
+        help_text=_("The head who walks; defaults to the caller. The office names the head it assigns."),
+    )
+
+    class Meta:
+        model = Walkthrough
+        fields = ["service_item", "leader", "mode", "identity", "channel", "scheduled_for"]
+
+
+class WalkthroughUpdateSerializer(_RejectUnknownKeys, serializers.ModelSerializer):
+    """Only the keys sent change; status moves through start/complete/cancel."""
+
+    observed = WalkthroughObservedSerializer(source="*", required=False)
+    version = serializers.IntegerField(
+        min_value=1, required=False, write_only=True,
+        help_text=_("The version the client last saw; a stale one gets 409."),
+    )
+
+    class Meta:
+        model = Walkthrough
+        fields = ["mode", "identity", "channel", "scheduled_for", "summary", "observed", "version"]
+
+
+class WalkthroughMoveSerializer(_RejectUnknownKeys, serializers.Serializer):
+    """An optional note for the history, and the version the client last saw."""
+
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    version = serializers.IntegerField(
+        min_value=1, required=False, help_text=_("The version the client last saw; a stale one gets 409."),
+    )
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """A time with its UTC offset: a naive one would silently mean the server's zone."""
+
+    default_error_messages = {"naive": _("Give the time with its offset, e.g. 2026-03-02T09:30:00+08:00.")}
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if isinstance(value, str) and parse_datetime(value.strip()).tzinfo is None:
+            self.fail("naive")
+        return parsed
+
+
+class WalkthroughEventSerializer(_RejectUnknownKeys, serializers.ModelSerializer):
+    """One moment of the timeline."""
+
+    at = AwareDateTimeField(required=False, help_text=_("When it happened; defaults to now."))
+
+    class Meta:
+        model = TimelineEvent
+        fields = ["id", "kind", "at", "note"]
+
+
+class WalkthroughErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+
+class WalkthroughFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Status.choices)
+    mode = django_filters.ChoiceFilter(choices=Mode.choices)
+    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all())
+    # A number, not a choice among users: an unknown id gives an empty list, not a 400 that
+    # would tell which user ids exist.
+    leader = django_filters.NumberFilter(field_name="leader_id", help_text=_("The leading head's user id."))
+    scheduled_after = django_filters.DateFilter(field_name="scheduled_for", lookup_expr="gte",
+                                                help_text=_("Scheduled on or after this date."))
+    scheduled_before = django_filters.DateFilter(field_name="scheduled_for", lookup_expr="lte",
+                                                 help_text=_("Scheduled on or before this date."))
+
+    class Meta:
+        model = Walkthrough
+        fields = ["status", "mode", "department", "leader", "scheduled_after", "scheduled_before"]
+
+
+# --- the view ---------------------------------------------------------------------------------
+
+
+class MayWalk(permissions.BasePermission):
+    """Writes to one walkthrough: its own head or the office (queries.walkthrough_may_walk).
+
+    Checked on the object before the body is parsed, so that a caller who may not write learns
+    that first. The actions check the same again.
+    """
+
+    message = _("Only the walkthrough's own leader or the office may do that.")
+
+    def has_object_permission(self, request, view, obj):
+        return request.method in permissions.SAFE_METHODS or queries.walkthrough_may_walk(request.user, obj)
+
+
+def _perform(action_function, **kwargs):
+    """Run an action function; answer its refusals the API's way (API.md, "Errors")."""
+    try:
+        return action_function(**kwargs)
+    except ActionError as exc:
+        raise api_error(exc) from exc
+    except DjangoPermissionDenied as exc:
+        raise exceptions.PermissionDenied(exc.args[0] if exc.args else None) from exc
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(_api_errors(exc)) from exc
+
+
+def _api_errors(exc: DjangoValidationError) -> dict:
+    if not hasattr(exc, "error_dict"):
+        return {"detail": " ".join(exc.messages)}
+    errors: dict = {}
+    for field, messages in exc.message_dict.items():
+        if field == NON_FIELD_ERRORS:
+            errors["detail"] = " ".join(messages)
+        elif field in _OBSERVED_API_NAMES:
+            errors.setdefault("observed", {})[_OBSERVED_API_NAMES[field]] = messages
+        else:
+            errors[field] = messages
+    return errors
+
+
+_ERRORS = {
+    400: OpenApiResponse(description="Bad input (`{field: [messages]}`), or a move the lifecycle forbids (`{detail}`)."),
+    403: OpenApiResponse(WalkthroughErrorSerializer, description="The caller may see the walkthrough but not do this."),
+    404: OpenApiResponse(WalkthroughErrorSerializer, description="No such walkthrough, or one outside the caller's wall."),
+    409: OpenApiResponse(WalkthroughErrorSerializer, description="`version` is stale: someone changed it meanwhile."),
+}
+
+
+def _move_schema(summary: str):
+    return extend_schema(
+        summary=summary, request=WalkthroughMoveSerializer,
+        responses={200: WalkthroughSerializer, **_ERRORS},
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List walkthroughs", description="Newest scheduled first; cursor-paginated."),
+    retrieve=extend_schema(summary="One walkthrough", responses={200: WalkthroughSerializer, 404: _ERRORS[404]}),
+)
+class WalkthroughViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Walkthroughs the caller may see: the office all, a department its items', a head also those
+    they walk elsewhere, an API client its scope. Writes: the walkthrough's own head or the office."""
+
     serializer_class = WalkthroughSerializer
+    filterset_class = WalkthroughFilter
     ordering = ("-scheduled_for", "-id")
+    permission_classes = [*DEFAULT_PERMISSIONS, MayWalk]
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
+        # Rows render ids only (service_item_id, …), so the list is one query at any page size.
         return queries.walkthroughs_visible(self.request.user)
+
+    def filter_queryset(self, queryset):
+        # The filters are the list's; a stray ?status= on a detail or move must not turn it into a 404.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def _render(self, walkthrough, status_code=status.HTTP_200_OK):
+        return Response(WalkthroughSerializer(walkthrough, context=self.get_serializer_context()).data, status=status_code)
+
+    @extend_schema(
+        summary="Plan a walkthrough",
+        request=WalkthroughPlanSerializer,
+        responses={201: WalkthroughSerializer, 400: _ERRORS[400],
+                   403: OpenApiResponse(WalkthroughErrorSerializer, description="The caller may not plan this one.")},
+    )
+    def create(self, request):
+        serializer = WalkthroughPlanSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        walkthrough = _perform(
+            actions.walkthrough_plan, actor=request.user, service_item=data["service_item"],
+            leader=data.get("leader", request.user), mode=data["mode"],
+            identity=data.get("identity", Walkthrough._meta.get_field("identity").get_default()),
+            channel=data.get("channel", Walkthrough._meta.get_field("channel").get_default()),
+            scheduled_for=data["scheduled_for"],
+        )
+        return self._render(walkthrough, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change plan details or observed figures",
+        description="While the walkthrough is planned or in progress; mode and date only while planned.",
+        request=WalkthroughUpdateSerializer,
+        responses={200: WalkthroughSerializer, **_ERRORS},
+    )
+    def partial_update(self, request, pk=None):
+        walkthrough = self.get_object()
+        serializer = WalkthroughUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        walkthrough = _perform(actions.walkthrough_update, walkthrough=walkthrough, actor=request.user, data=data,
+                               version=version)
+        return self._render(walkthrough)
+
+    def _move(self, request, to: str):
+        walkthrough = self.get_object()
+        serializer = WalkthroughMoveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        walkthrough = _perform(actions.walkthrough_transition, walkthrough=walkthrough, to=to, actor=request.user,
+                               note=serializer.validated_data["note"], version=serializer.validated_data.get("version"))
+        return self._render(walkthrough)
+
+    @_move_schema("Start: planned → in progress")
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        return self._move(request, Status.IN_PROGRESS)
+
+    @_move_schema("Complete: in progress → completed")
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        return self._move(request, Status.COMPLETED)
+
+    @_move_schema("Cancel: planned or in progress → cancelled")
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._move(request, Status.CANCELLED)
+
+    @extend_schema(
+        methods=["GET"], summary="The timeline",
+        description="Oldest first, cursor-paginated like every list.",
+        responses={200: WalkthroughEventSerializer(many=True), 404: _ERRORS[404]},
+    )
+    @extend_schema(
+        methods=["POST"], summary="Log a timeline event",
+        description="Only while the walkthrough is in progress; `at` defaults to now.",
+        request=WalkthroughEventSerializer,
+        responses={201: WalkthroughEventSerializer, 400: _ERRORS[400], 403: _ERRORS[403], 404: _ERRORS[404]},
+    )
+    @action(detail=True, methods=["get", "post"], filter_backends=[], ordering=("at", "id"))
+    def events(self, request, pk=None):
+        walkthrough = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(walkthrough.events.all())
+            return self.get_paginated_response(WalkthroughEventSerializer(page, many=True).data)
+        serializer = WalkthroughEventSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        event = _perform(actions.event_add, walkthrough=walkthrough, actor=request.user, kind=data["kind"],
+                         note=data.get("note", ""), at=data.get("at"))
+        return Response(WalkthroughEventSerializer(event).data, status=status.HTTP_201_CREATED)

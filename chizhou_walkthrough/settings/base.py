@@ -227,7 +227,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Several models have a "status" or "kind": name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "WalkthroughStatusEnum": "inspections.models.Status",
+        "EventKindEnum": "inspections.models.EventKind",
+        "FindingStatusEnum": "findings.models.FindingStatus",
+        "DepartmentLevelEnum": "services.models.DepartmentLevel",
+    },
     # Swagger UI served from our own static files (drf-spectacular-sidecar): no CDN, CSP-clean.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
