@@ -6,6 +6,7 @@ each caller sees, so an object outside the caller's wall answers 404 on every ro
 from collections.abc import Mapping
 
 import django_filters
+from django.db.models import Prefetch
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -85,9 +86,14 @@ class WalkthroughSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_findings(self, walkthrough) -> list[int]:
-        # Findings do not exist yet; the findings issue fills this from a prefetch on the list's
-        # queryset, so that the list keeps its fixed number of queries.
-        return []
+        # Lists prefetch the caller's visible findings (one query for the page); a single
+        # walkthrough returned by an action asks once.
+        if "findings" in getattr(walkthrough, "_prefetched_objects_cache", {}):
+            return [f.pk for f in walkthrough.findings.all()]
+        from findings.queries import findings_visible
+
+        return list(findings_visible(self.context["request"].user).filter(walkthrough=walkthrough)
+                    .order_by("id").values_list("id", flat=True))
 
 
 class _VisibleServiceItemField(serializers.PrimaryKeyRelatedField):
@@ -251,8 +257,12 @@ class WalkthroughViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        # Rows render ids only (service_item_id, …), so the list is one query at any page size.
-        return queries.walkthroughs_visible(self.request.user)
+        # Rows render ids only (service_item_id, …); findings come in one prefetch for the page.
+        from findings.queries import findings_visible
+
+        visible_findings = findings_visible(self.request.user).only("id", "walkthrough_id").order_by("id")
+        return queries.walkthroughs_visible(self.request.user).prefetch_related(
+            Prefetch("findings", queryset=visible_findings))
 
     def filter_queryset(self, queryset):
         # The filters are the list's; a stray ?status= on a detail or move must not turn it into a 404.

@@ -372,11 +372,11 @@ def test_list_query_count_is_fixed(item_a, leader_a, office, api_a):
             assert response.status_code == 200 and len(response.json()["results"]) == min(page_size, 6)
         return len(ctx.captured_queries)
 
-    # the walkthroughs, in one query: every related object is rendered as its id
-    assert count(office, 2) == count(office, 50) == 1
-    # with a token: the token (with its user) and the walkthroughs, once the first use has set last_used_at
+    # the walkthroughs, and the page's visible findings: related objects are rendered as ids
+    assert count(office, 2) == count(office, 50) == 2
+    # with a token: the token (with its user) too, once the first use has set last_used_at
     count(api_a, 1)
-    assert count(api_a, 2) == count(api_a, 50) == 2
+    assert count(api_a, 2) == count(api_a, 50) == 3
 
 
 def test_shape_has_every_contract_key(walk_a, leader_a, item_a, department_a):
@@ -410,3 +410,14 @@ def test_schema_documents_the_walkthrough_routes(office, db):
 def test_superuser_with_the_default_role_sees_every_walkthrough(walk_a):
     root = make_user("root", Role.LEADER, is_superuser=True, is_staff=True)  # what createsuperuser makes
     assert client(root).get(url(walk_a)).status_code == 200
+
+
+def test_findings_filed_from_a_walkthrough_are_listed_by_id(walk_a, leader_a, office):
+    from findings import actions as finding_actions
+
+    started = actions.walkthrough_transition(walkthrough=walk_a, to="in_progress", actor=leader_a)
+    finding = finding_actions.finding_file(actor=leader_a, walkthrough=started, category="hotline", title="热线无人接听")
+    for user in (leader_a, office):
+        assert client(user).get(url(walk_a)).json()["findings"] == [finding.pk]
+        listed = client(user).get("/api/v1/walkthroughs/").json()["results"]
+        assert [w["findings"] for w in listed if w["id"] == walk_a.pk] == [[finding.pk]]
