@@ -10,6 +10,7 @@ from accounts import api as accounts_api
 from accounts.decorators import page
 from accounts.forms import LoginForm
 from findings import api as findings_api
+from findings.reports import api as reports_api
 from inspections import api as inspections_api
 from services import api as services_api
 from services import views as services_views
@@ -22,6 +23,7 @@ router.register("departments", services_api.DepartmentViewSet, basename="departm
 router.register("service-items", services_api.ServiceItemViewSet, basename="service-item")
 router.register("walkthroughs", inspections_api.WalkthroughViewSet, basename="walkthrough")
 router.register("findings", findings_api.FindingViewSet, basename="finding")
+router.register("reports", reports_api.ReportViewSet, basename="report")
 
 api_v1 = [
     path("", include(router.urls)),
@@ -46,6 +48,7 @@ urlpatterns = [
     path("catalog/export.csv", services_views.catalog_download, {"fmt": "csv"}, name="catalog-export-csv"),
     path("walkthroughs/", include("inspections.urls")),
     path("findings/", include("findings.urls")),
+    path("reports/", include("findings.reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),

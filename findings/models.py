@@ -152,3 +152,57 @@ class NotificationSent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["finding", "kind", "due_date"], name="notification_once")]
+
+
+class ReportKind(models.TextChoices):
+    WALKTHROUGH = "walkthrough", _("Walkthrough record")
+    DEPARTMENT = "department", _("Rectification notice")
+    BULLETIN = "bulletin", _("Campaign bulletin")
+    LEDGER = "ledger", _("Rectification ledger")
+
+
+class ReportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Being made")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Report(models.Model):
+    """A report asked for in a page or the API, made by the worker.
+
+    ``scope`` is what the requester may see ("all", "dept:<id>" or "user:<id>"): the report shows
+    exactly that, and two requests with the same kind, parameters and scope are the same report
+    while it is pending, or done and nothing it shows has changed (``data_stamp``).
+    """
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ReportKind.choices)
+    walkthrough = models.ForeignKey("inspections.Walkthrough", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    department = models.ForeignKey("services.Department", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_end = models.DateField(_("period end"), null=True, blank=True)
+    scope = models.CharField(max_length=32)
+    request_key = models.CharField(max_length=64, db_index=True)
+    data_stamp = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.SET_NULL,
+                                     null=True, related_name="+")
+    status = models.CharField(_("status"), max_length=8, choices=ReportStatus.choices, default=ReportStatus.PENDING)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    pdf = models.FileField(upload_to="reports/%Y/%m/", blank=True, max_length=200)
+    xlsx = models.FileField(upload_to="reports/%Y/%m/", blank=True, max_length=200)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        indexes = [models.Index(fields=["status", "created_at"], name="report_unfinished",
+                                condition=Q(status__in=["pending", "running"]))]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"

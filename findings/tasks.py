@@ -12,3 +12,32 @@ def finding_notify(finding_id: int, event: str) -> int:
 @shared_task
 def findings_remind() -> int:
     return notifications.findings_remind()
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+def report_render_task(self, report_id: int) -> bool:
+    """Thin: the action claims the row, renders, and marks it done once. Retries with backoff;
+    after the last retry the report is marked failed with the reason."""
+    from .reports import actions
+
+    try:
+        return actions.report_render(report_id=report_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            actions.report_fail(report_id=report_id, error=f"{type(exc).__name__}: {exc}")
+            raise
+        raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
+
+
+@shared_task
+def reports_sweep() -> int:
+    from .reports import actions
+
+    return actions.reports_sweep()
+
+
+@shared_task
+def weekly_bulletin() -> int:
+    from .reports import actions
+
+    return actions.weekly_bulletin().pk

@@ -233,6 +233,8 @@ SPECTACULAR_SETTINGS = {
         "EventKindEnum": "inspections.models.EventKind",
         "FindingStatusEnum": "findings.models.FindingStatus",
         "DepartmentLevelEnum": "services.models.DepartmentLevel",
+        "ReportKindEnum": "findings.models.ReportKind",
+        "ReportStatusEnum": "findings.models.ReportStatus",
     },
     # Swagger UI served from our own static files (drf-spectacular-sidecar): no CDN, CSP-clean.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -1,0 +1,183 @@
+"""Asking for a report, and making it in the worker — once, and never lost.
+
+The request is a row in the database before anything is queued; the task only carries its id.
+If the broker is down the row waits (``enqueued_at`` empty) and the periodic sweep queues it again.
+Each run claims the row with a conditional UPDATE that bumps ``attempts``; only the run holding the
+latest attempt may mark it done, so a run cut short by a dead worker and its retry never leave two
+files or two results.
+"""
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from chizhou_walkthrough.errors import ActionError
+
+from ..models import Report, ReportKind, ReportStatus
+from . import queries
+from .data import ReportInput
+
+log = logging.getLogger(__name__)
+
+# A run that has not finished this long after it started has lost its worker.
+STALE_AFTER = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+# A request queued this long ago and never started was lost with its message.
+REQUEUE_AFTER = datetime.timedelta(minutes=10)
+
+
+@transaction.atomic
+def report_request(*, actor, kind: str, walkthrough=None, department=None, period_start=None, period_end=None) -> Report:
+    """Record the request (or find the same one) and queue it once the transaction commits."""
+    if kind not in ReportKind.values:
+        raise ActionError(_("Unknown report kind."))
+    if kind == ReportKind.WALKTHROUGH and walkthrough is None:
+        raise ActionError(_("Choose the walkthrough."))
+    if kind == ReportKind.DEPARTMENT and department is None:
+        raise ActionError(_("Choose the department."))
+    if period_start and period_end and period_start > period_end:
+        raise ActionError(_("The period ends before it starts."))
+    scope = queries.report_scope_for(actor, kind=kind, walkthrough=walkthrough, department=department)
+    if scope is None:
+        raise PermissionDenied(_("You may not ask for this report."))
+    if kind == ReportKind.LEDGER and department is None and scope.startswith("dept:"):
+        department_id = int(scope.split(":")[1])
+    else:
+        department_id = department.pk if department is not None and kind in (ReportKind.DEPARTMENT, ReportKind.LEDGER) else None
+    params = {
+        "walkthrough_id": walkthrough.pk if kind == ReportKind.WALKTHROUGH else None,
+        "department_id": department_id,
+        "period_start": period_start if kind in (ReportKind.BULLETIN, ReportKind.LEDGER) else None,
+        "period_end": period_end if kind in (ReportKind.BULLETIN, ReportKind.LEDGER) else None,
+    }
+    key = queries.request_key(kind=kind, scope=scope, **params)
+    report = Report(kind=kind, scope=scope, request_key=key, requested_by=actor, **params)
+    stamp = queries.data_stamp(report)
+    existing = queries.report_reusable(key=key, stamp=stamp)
+    if existing is not None:
+        return existing
+    report.data_stamp = stamp
+    report.save()
+    transaction.on_commit(lambda: report_enqueue(report_id=report.pk))
+    return report
+
+
+def report_enqueue(*, report_id: int) -> bool:
+    """Hand the report to the worker; with the broker down, leave it for the sweep."""
+    from ..tasks import report_render_task
+
+    try:
+        report_render_task.delay(report_id)
+    except Exception:  # kombu raises many kinds of connection errors
+        log.warning("report %s: broker unavailable, left for the sweep", report_id, exc_info=True)
+        return False
+    Report.objects.filter(pk=report_id, status=ReportStatus.PENDING).update(enqueued_at=timezone.now())
+    return True
+
+
+def report_claim(*, report_id: int) -> int | None:
+    """Claim the report for this run; returns the attempt number, or None if it is finished."""
+    with transaction.atomic():
+        claimed = Report.objects.filter(
+            pk=report_id, status__in=[ReportStatus.PENDING, ReportStatus.RUNNING]
+        ).update(status=ReportStatus.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now(), progress=0)
+        if not claimed:
+            return None
+        return Report.objects.values_list("attempts", flat=True).get(pk=report_id)
+
+
+def _progress(report_id: int, attempt: int):
+    def update(percent: int) -> None:
+        Report.objects.filter(pk=report_id, attempts=attempt, status=ReportStatus.RUNNING).update(progress=min(99, percent))
+
+    return update
+
+
+def report_input(report: Report) -> ReportInput:
+    findings = queries.scope_findings(report.scope)
+    walkthroughs = queries.scope_walkthroughs(report.scope)
+    return ReportInput(
+        kind=report.kind, findings=findings, walkthroughs=walkthroughs, walkthrough=report.walkthrough,
+        department=report.department, period_start=report.period_start, period_end=report.period_end,
+        number=f"池营商办〔{timezone.localdate().year}〕{report.pk}号", issued_on=timezone.localdate(),
+    )
+
+
+def report_render(*, report_id: int) -> bool:
+    """Make the report's files. Returns True if this run finished it."""
+    from .render import render_ledger_xlsx, render_pdf
+
+    attempt = report_claim(report_id=report_id)
+    if attempt is None:
+        return False
+    report = Report.objects.select_related("walkthrough__service_item", "department").get(pk=report_id)
+    Report.objects.filter(pk=report_id).update(data_stamp=queries.data_stamp(report))
+    progress = _progress(report_id, attempt)
+    with translation.override(settings.LANGUAGE_CODE):
+        data = report_input(report)
+        pdf_bytes = render_pdf(data, progress=progress)
+        xlsx_name = ""
+        stamp = timezone.localtime().strftime("%Y%m%d")
+        pdf_name = report.pdf.field.generate_filename(report, f"{report.kind}-{stamp}-{report.pk}-{attempt}.pdf")
+        pdf_name = report.pdf.storage.save(pdf_name, ContentFile(pdf_bytes))
+        if report.kind == ReportKind.LEDGER:
+            import io
+
+            buffer = io.BytesIO()
+            render_ledger_xlsx(data, buffer, progress=progress)
+            xlsx_name = report.xlsx.field.generate_filename(report, f"ledger-{stamp}-{report.pk}-{attempt}.xlsx")
+            xlsx_name = report.xlsx.storage.save(xlsx_name, ContentFile(buffer.getvalue()))
+    finished = Report.objects.filter(pk=report_id, attempts=attempt, status=ReportStatus.RUNNING).update(
+        status=ReportStatus.DONE, progress=100, pdf=pdf_name, xlsx=xlsx_name, finished_at=timezone.now(), error="",
+    )
+    if not finished:
+        # A later attempt took over (this run was thought lost): its files count, not ours.
+        report.pdf.storage.delete(pdf_name)
+        if xlsx_name:
+            report.xlsx.storage.delete(xlsx_name)
+        return False
+    return True
+
+
+def report_fail(*, report_id: int, error: str) -> None:
+    Report.objects.filter(pk=report_id).exclude(status=ReportStatus.DONE).update(
+        status=ReportStatus.FAILED, error=error[:500], finished_at=timezone.now()
+    )
+
+
+def reports_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Queue again what was never queued, or lost its worker. Run by beat every minute."""
+    now = now or timezone.now()
+    stale = Report.objects.filter(status=ReportStatus.RUNNING, started_at__lt=now - STALE_AFTER)
+    stale.update(status=ReportStatus.PENDING, enqueued_at=None)
+    waiting = Report.objects.filter(status=ReportStatus.PENDING).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER)
+    ).values_list("pk", flat=True)
+    queued = 0
+    for report_id in list(waiting[:500]):
+        queued += report_enqueue(report_id=report_id)
+    return queued
+
+
+def weekly_bulletin() -> Report:
+    """The office's weekly bulletin for last Monday to Sunday (run by beat on Monday morning)."""
+    today = timezone.localdate()
+    start = today - datetime.timedelta(days=today.weekday() + 7)
+    end = start + datetime.timedelta(days=6)
+    report = Report(kind=ReportKind.BULLETIN, scope=queries.ALL, period_start=start, period_end=end,
+                    request_key=queries.request_key(kind=ReportKind.BULLETIN, scope=queries.ALL, walkthrough_id=None,
+                                                    department_id=None, period_start=start, period_end=end))
+    existing = queries.report_reusable(key=report.request_key, stamp=queries.data_stamp(report))
+    if existing:
+        return existing
+    report.data_stamp = queries.data_stamp(report)
+    report.save()
+    transaction.on_commit(lambda: report_enqueue(report_id=report.pk))
+    return report
