@@ -1,6 +1,7 @@
 """Fixtures shared by the suite: people, a real Celery worker, a real browser."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -227,3 +228,25 @@ def _empty_the_test_queue():
         app.control.purge()
     except Exception:  # the broker may be down in a fault test; nothing to purge then
         pass
+
+
+@contextlib.contextmanager
+def broker_unreachable():
+    """Point this process's Celery producer at a port where nothing listens — what a web process
+    sees when Redis is down — without touching the real broker other processes use."""
+    from chizhou_walkthrough.celery import app
+
+    saved = {k: app.conf[k] for k in ("broker_url", "task_publish_retry", "broker_connection_retry", "broker_connection_max_retries")}
+
+    def reset_pools():
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    app.conf.update(broker_url="redis://127.0.0.1:1/0", task_publish_retry=False, broker_connection_retry=False,
+                    broker_connection_max_retries=0)
+    reset_pools()
+    try:
+        yield
+    finally:
+        app.conf.update(saved)
+        reset_pools()

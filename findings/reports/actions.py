@@ -143,7 +143,27 @@ def report_render(*, report_id: int) -> bool:
         if xlsx_name:
             report.xlsx.storage.delete(xlsx_name)
         return False
+    _remove_other_attempts(report, keep={pdf_name, xlsx_name})
     return True
+
+
+def _remove_other_attempts(report: Report, *, keep: set[str]) -> None:
+    """A run killed after saving a file leaves it behind: once done, only the final files remain."""
+    import posixpath
+    import re
+
+    ours = re.compile(rf"^[a-z]+-\d{{8}}-{report.pk}-\d+(_\w+)?\.(pdf|xlsx)$")
+    storage = report.pdf.storage
+    for name in keep - {""}:
+        folder = posixpath.dirname(name)
+        try:
+            _dirs, files = storage.listdir(folder)
+        except (FileNotFoundError, NotImplementedError):
+            continue
+        for file in files:
+            path = posixpath.join(folder, file)
+            if ours.match(file) and path not in keep:
+                storage.delete(path)
 
 
 def report_fail(*, report_id: int, error: str) -> None:
