@@ -17,6 +17,7 @@ class Entry:
 
 ENTRIES = [
     Entry(_("Home"), "home"),
+    Entry(_("Dashboard"), "dashboard", member_label=_("Our figures")),
     Entry(_("Walkthroughs"), "walkthrough-list", member_label=_("My walkthroughs")),
     Entry(_("Calendar"), "walkthrough-calendar"),
     Entry(_("Findings"), "finding-list", member_label=_("My department's findings")),

@@ -10,6 +10,7 @@ from accounts import api as accounts_api
 from accounts.decorators import page
 from accounts.forms import LoginForm
 from findings import api as findings_api
+from findings import dashboard_views
 from findings.reports import api as reports_api
 from inspections import api as inspections_api
 from services import api as services_api
@@ -49,6 +50,8 @@ urlpatterns = [
     path("walkthroughs/", include("inspections.urls")),
     path("findings/", include("findings.urls")),
     path("reports/", include("findings.reports.urls")),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/export/<slug:table>.xlsx", dashboard_views.dashboard_export, name="dashboard-export"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),

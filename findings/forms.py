@@ -2,9 +2,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from services.models import Department, Region, ServiceItem
+from services.models import Department, DepartmentLevel, Region, ServiceItem
 
-from .categories import Category, grouped_choices
+from .categories import Category, CategoryGroup, grouped_choices
 from .models import FindingStatus, Severity
 
 
@@ -72,6 +72,8 @@ class ListFilterForm(forms.Form):
     department = forms.ModelChoiceField(label=_("department"), queryset=Department.objects.only("id", "name"), required=False,
                                         empty_label=_("All departments"))
     region = forms.ModelChoiceField(label=_("region"), queryset=Region.objects.all(), required=False, empty_label=_("All regions"))
+    level = forms.ChoiceField(label=_("level"), choices=[("", _("All levels"))] + DepartmentLevel.choices, required=False)
+    group = forms.ChoiceField(label=_("category group"), choices=[("", _("All groups"))] + CategoryGroup.choices, required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     since = forms.DateField(label=_("filed from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("filed until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -82,6 +84,7 @@ class ListFilterForm(forms.Form):
         if not office:
             del self.fields["department"]
             del self.fields["region"]
+            del self.fields["level"]
 
     def clean_category(self):
         value = self.cleaned_data.get("category")

@@ -18,6 +18,7 @@ from inspections.checklists import BY_CODE, BY_MODE
 from inspections.models import Mode, Walkthrough
 
 from . import actions, queries
+from .categories import GROUP_OF
 from .forms import CommentForm, EvidenceForm, FileForm, ListFilterForm, MeasuresForm, MoveForm, RewalkForm
 from .models import Comment, Finding, FindingEvidence, FindingStatus, FindingTransition
 
@@ -43,6 +44,10 @@ def finding_list(request):
             findings = findings.filter(department=data["department"])
         if data.get("region"):
             findings = findings.filter(department__region=data["region"])
+        if data.get("level"):
+            findings = findings.filter(department__level=data["level"])
+        if data.get("group"):
+            findings = findings.filter(category__in=[c for c, g in GROUP_OF.items() if g == data["group"]])
         if data.get("overdue"):
             findings = findings.filter(queries.overdue_q())
         if data.get("since"):

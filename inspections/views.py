@@ -65,8 +65,23 @@ def walkthrough_list(request):
         walkthroughs = walkthroughs.filter(mode=mode)
     if request.GET.get("mine") == "1":
         walkthroughs = walkthroughs.filter(leader=request.user)
+    # the dashboard's filters, so that each figure links to the rows behind it
+    for param, field in (("department", "department_id"), ("region", "department__region_id")):
+        if request.GET.get(param, "").isdigit():
+            walkthroughs = walkthroughs.filter(**{field: int(request.GET[param])})
+    if request.GET.get("level"):
+        walkthroughs = walkthroughs.filter(department__level=request.GET["level"])
+    for param, lookup in (("since", "scheduled_for__gte"), ("until", "scheduled_for__lte")):
+        try:
+            walkthroughs = walkthroughs.filter(**{lookup: datetime.date.fromisoformat(request.GET[param])})
+        except (KeyError, ValueError):
+            pass
+    if request.GET.get("active") == "1":  # what the dashboard counts as planned: all but the cancelled
+        walkthroughs = walkthroughs.exclude(status=Status.CANCELLED)
     rows = list(walkthroughs.order_by("-scheduled_for", "-id")[:LIST_SIZE])
+    total = len(rows) if len(rows) < LIST_SIZE else walkthroughs.count()
     return render(request, "inspections/list.html", {
+        "total": total,
         "walkthroughs": rows, "status": status, "mode": mode, "statuses": Status.choices, "modes": Mode.choices,
         "mine": request.GET.get("mine") == "1", "may_plan": queries.leaders_plannable(request.user).exists(),
         "limit": LIST_SIZE,

@@ -79,6 +79,22 @@ def _png() -> bytes:
     return buffer.getvalue()
 
 
+def _report(objs, done=False):
+    """Department A's rectification notice, asked for by its liaison (made 'done' with a tiny file)."""
+    from django.core.files.base import ContentFile
+
+    from findings.reports import actions
+
+    if "report_a" not in objs:
+        report = actions.report_request(actor=objs["users"]["liaison_a"], kind="department", department=objs["department_a"])
+        if done:
+            report.pdf.save(f"department-20260101-{report.pk}-1.pdf", ContentFile(b"%PDF-1.4 test"), save=False)
+            report.status = "done"
+            report.save()
+        objs["report_a"] = report
+    return objs["report_a"]
+
+
 def _evidence(objs):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -164,6 +180,19 @@ MATRIX: dict[str, list[Case]] = {
     "finding-evidence-download": [Case(lambda o: f"/findings/evidence/{_finding_evidence(o).pk}/", WALL_PAGE)],
     "finding-proposal": [Case(lambda o: f"/findings/proposals/{_walk(o).pk}/materials/", WALL_WALK, method="post",
                               data=lambda o: {"decision": "discard"})],
+    # --- dashboard and reports ---------------------------------------------------------------------
+    "dashboard": [Case(lambda o: "/dashboard/", PAGE, note="the office sees the city; a department its own figures")],
+    "dashboard-export": [Case(lambda o: "/dashboard/export/ranking.xlsx", PAGE)],
+    "report-list": [Case(lambda o: "/reports/", PAGE)],
+    "report-detail": [Case(lambda o: f"/reports/{_report(o).pk}/", WALL_PAGE)],
+    "report-download": [Case(lambda o: f"/reports/{_report(o, done=True).pk}/download/", WALL_PAGE)],
+    "v1:report-list": [
+        Case(lambda o: "/api/v1/reports/", API_READ),
+        Case(lambda o: "/api/v1/reports/", {"anon": 401, "office": 202, "leader_a": 202, "liaison_a": 202, "leader_b": 403, "api_a": 403},
+             method="post", data=lambda o: {"kind": "department", "department": o["department_a"].pk}),
+    ],
+    "v1:report-detail": [Case(lambda o: f"/api/v1/reports/{_report(o).pk}/", {**API_READ, "leader_b": 404})],
+    "v1:report-download": [Case(lambda o: f"/api/v1/reports/{_report(o, done=True).pk}/download/", {**API_READ, "leader_b": 404})],
     # --- the admin: the office only (representative pages; the admin's own routes are exempt) ----
     "admin:index": [Case(lambda o: "/admin/", ADMIN)],
     "admin:services_serviceitem_changelist": [Case(lambda o: "/admin/services/serviceitem/", ADMIN)],
