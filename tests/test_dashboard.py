@@ -27,14 +27,13 @@ def seed(office, departments, items, n, *, seed_value=7):
         dept = rng.choice(departments)
         status = rng.choice(STATUSES)
         due = today + datetime.timedelta(days=rng.randint(-20, 20))
-        created = timezone.now() - datetime.timedelta(days=rng.randint(1, 60))
-        closed = created + datetime.timedelta(days=rng.randint(1, 30)) if status in ("closed", "dismissed") else None
+        # created_at is set to now on insert: closing lies ahead of it
+        closed = timezone.now() + datetime.timedelta(days=rng.randint(1, 30)) if status in ("closed", "dismissed") else None
         rows.append(Finding(department=dept, service_item=items[dept.pk], category=rng.choice(["hotline", "excess_materials", "guidance", "circular_certificate"]),
                             severity=rng.choice(["minor", "major", "critical"]), title=f"问题{i}", status=status,
                             due_date=due, closed_at=closed, created_by=office,
                             materials_cut=rng.randint(0, 2) if status == "closed" else None))
     Finding.objects.bulk_create(rows, batch_size=2000)
-    # created_at is auto_now_add: spread it so the period filter has something to cut
     return rows
 
 
