@@ -1,5 +1,13 @@
 """API conventions shared by every endpoint (API.md "Ground rules")."""
-from rest_framework import pagination
+from collections.abc import Callable, Mapping
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, pagination, serializers
+
+from .errors import ActionError, api_error
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -20,3 +28,50 @@ class CursorPagination(pagination.CursorPagination):
         if ordering:
             return (ordering,) if isinstance(ordering, str) else tuple(ordering)
         return super().get_ordering(request, queryset, view)
+
+
+class RejectUnknownKeys:
+    """Serializer mixin: a key the endpoint does not take is a 400, not silently dropped — a client
+    sending {"status": "closed"} where a lifecycle route does that must learn so."""
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = {key: [_("This field cannot be set here.")] for key in sorted(set(data) - writable)}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, Mapping):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from exc
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+def validation_errors(exc: DjangoValidationError, rename: Callable[[str, list, dict], bool] | None = None) -> dict:
+    """A model's ValidationError as API.md's ``{field: [messages]}`` (non-field errors → ``detail``).
+    ``rename(field, messages, errors)`` may place a field's messages itself and return True."""
+    if not hasattr(exc, "error_dict"):
+        return {"detail": " ".join(exc.messages)}
+    errors: dict = {}
+    for field, messages in exc.message_dict.items():
+        if field == NON_FIELD_ERRORS:
+            errors["detail"] = " ".join(messages)
+        elif not (rename and rename(field, messages, errors)):
+            errors[field] = messages
+    return errors
+
+
+def perform_action(action_function, *, rename=None, **kwargs):
+    """Run an action function; answer its refusals the API's way (API.md, "Errors"):
+    Conflict → 409, other ActionErrors → 400 ``{"detail"}``, PermissionDenied → 403, ValidationError → 400."""
+    try:
+        return action_function(**kwargs)
+    except ActionError as exc:
+        raise api_error(exc) from exc
+    except DjangoPermissionDenied as exc:
+        raise exceptions.PermissionDenied(exc.args[0] if exc.args else None) from exc
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(validation_errors(exc, rename)) from exc

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -60,6 +60,10 @@ def finding_file(*, actor, category: str, title: str, severity: str = Severity.M
                  service_item=None) -> Finding:
     """File a finding from a walkthrough (the head or the office) or directly (the office)."""
     if walkthrough is not None:
+        from inspections.models import Status as WalkStatus
+
+        if walkthrough.status == WalkStatus.CANCELLED:
+            raise ActionError(_("A cancelled walkthrough has no findings."))
         if not queries.finding_may_file_from(actor, walkthrough):
             raise PermissionDenied(_("Only the walkthrough's own leader or the office may file findings from it."))
         department = walkthrough.department
@@ -70,7 +74,9 @@ def finding_file(*, actor, category: str, title: str, severity: str = Severity.M
         department = service_item.department
     if department is None:
         raise ActionError(_("Choose the department responsible."))
-    if checklist_question and walkthrough is not None:
+    if checklist_question and walkthrough is None:
+        raise ActionError(_("A checklist question belongs to a walkthrough."))
+    if checklist_question:
         from inspections.checklists import BY_MODE
 
         if checklist_question not in {q.code for q in BY_MODE[walkthrough.mode]}:
@@ -112,9 +118,9 @@ def finding_transition(*, finding: Finding, to: str, actor, note: str = "", vers
         raise ActionError(_("The note is longer than 2000 characters."))
     now = timezone.now()
     fields = ["status", "version", "updated_at"]
+    if due_date is not None and due_date < timezone.localdate():
+        raise ActionError(_("The deadline cannot be in the past."))
     if to == FindingStatus.RECTIFYING and locked.status == FindingStatus.OPEN:
-        if due_date is not None and due_date < timezone.localdate():
-            raise ActionError(_("The deadline cannot be in the past."))
         locked.due_date = due_date or default_due_date(locked.severity)
         locked.assigned_at = now
         fields += ["due_date", "assigned_at"]
@@ -132,9 +138,14 @@ def finding_transition(*, finding: Finding, to: str, actor, note: str = "", vers
     if to == FindingStatus.CLOSED and ledger:
         for key in ("materials_cut", "days_cut", "visits_cut"):
             if ledger.get(key) is not None:
-                if not isinstance(ledger[key], int) or not 0 <= ledger[key] <= 3650:
+                value = ledger[key]
+                if not isinstance(value, int) or value < 0:
                     raise ActionError(_("The simplification figures must be whole numbers of 0 or more."))
-                setattr(locked, key, ledger[key])
+                try:
+                    Finding._meta.get_field(key).run_validators(value)  # the model's own limits
+                except ValidationError as exc:
+                    raise ActionError(f"{Finding._meta.get_field(key).verbose_name}：{'；'.join(exc.messages)}") from exc
+                setattr(locked, key, value)
                 fields.append(key)
     from_status = locked.status
     locked.status = to

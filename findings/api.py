@@ -1,18 +1,380 @@
-"""``findings/`` of API v1 (placeholder: being written)."""
-from rest_framework import serializers, viewsets
+"""``findings/`` of API v1: list and sync, file, move, history (API.md, "Resources").
 
-from . import queries
-from .models import Finding
+Serializers only parse and render; ``actions`` decides and writes; ``queries.findings_visible``
+decides what each caller sees, so a finding outside the caller's wall answers 404 on every route.
+"""
+import re
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import ResolvedComponent, build_choice_description_list
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
+from chizhou_walkthrough.api import CursorPagination, RejectUnknownKeys, perform_action
+from inspections import queries as inspection_queries
+from inspections.models import Walkthrough
+from services.models import Department
+
+from . import actions, queries
+from .categories import Category
+from .models import Finding, FindingStatus, FindingTransition, Severity
+
+# --- serializers ----------------------------------------------------------------------------
+
+
+class FindingStatusField(serializers.ChoiceField):
+    """A finding's status code (``status`` of a finding, ``to`` of a move, ``from``/``to`` of history)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=FindingStatus.choices, **kwargs)
+
+
+class FindingStatusFieldSchema(OpenApiSerializerFieldExtension):
+    # One choice set under three property names: drf-spectacular would name it after one of them
+    # and warn (the schema must stay warning-free). One component, referenced by all of them.
+    target_class = FindingStatusField
+
+    def map_serializer_field(self, auto_schema, direction):
+        component = ResolvedComponent(
+            name="FindingStatusEnum", type=ResolvedComponent.SCHEMA, object="FindingStatusEnum",
+            schema={"type": "string", "enum": list(FindingStatus.values),
+                    "description": build_choice_description_list(FindingStatus.choices)},
+        )
+        auto_schema.registry.register_on_missing(component)
+        return component.ref
 
 
 class FindingSerializer(serializers.ModelSerializer):
+    status = FindingStatusField(read_only=True)
+    # Annotated by queries.with_overdue(): the database decides, for a page of 500 as for one.
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True,
+                                       help_text=_("Past the deadline and not closed or dismissed."))
+
     class Meta:
         model = Finding
-        fields = ["id", "status"]
+        fields = [
+            "id", "walkthrough", "service_item", "department", "category", "severity", "title", "description",
+            "status", "version", "due_date", "overdue", "created_at", "updated_at", "closed_at",
+            "checklist_question", "measures", "materials_cut", "days_cut", "visits_cut",
+        ]
+        read_only_fields = fields
 
 
-class FindingViewSet(viewsets.ReadOnlyModelViewSet):
+class _VisibleWalkthroughField(serializers.PrimaryKeyRelatedField):
+    # A walkthrough outside the caller's wall "does not exist", exactly like an unknown id.
+    def get_queryset(self):
+        return inspection_queries.walkthroughs_visible(self.context["request"].user)
+
+
+class FindingFileSerializer(RejectUnknownKeys, serializers.ModelSerializer):
+    """A new finding: from a walkthrough (its head or the office), or directly (the office)."""
+
+    walkthrough = _VisibleWalkthroughField(
+        queryset=Walkthrough.objects.all(), required=False, allow_null=True,
+        help_text=_("The walkthrough it was found on; department and item then come from the walkthrough."),
+    )
+    department = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.all(), required=False, allow_null=True,
+        help_text=_("The responsible department; defaults to the service item's."),
+    )
+
+    class Meta:
+        model = Finding
+        fields = ["category", "severity", "title", "description", "walkthrough", "checklist_question", "department",
+                  "service_item"]
+
+    def validate(self, attrs):
+        # finding_file takes department and item from the walkthrough; a different one sent beside
+        # it would be silently replaced, so it is refused instead.
+        walkthrough = attrs.get("walkthrough")
+        if walkthrough is not None:
+            errors = {}
+            for name in ("department", "service_item"):
+                given = attrs.get(name)
+                if given is not None and given.pk != getattr(walkthrough, f"{name}_id"):
+                    errors[name] = [_("A finding from a walkthrough belongs to the walkthrough's; leave this out.")]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return attrs
+
+
+def _ledger_field(name: str) -> serializers.IntegerField:
+    # The bounds of the model's validators: finding_transition saves without full_clean().
+    model_field = Finding._meta.get_field(name)
+    maximum = min(v.limit_value for v in model_field.validators if hasattr(v, "limit_value") and v.code == "max_value")
+    return serializers.IntegerField(min_value=0, max_value=maximum, required=False, allow_null=True,
+                                    help_text=model_field.verbose_name)
+
+
+class FindingLedgerSerializer(RejectUnknownKeys, serializers.Serializer):
+    """What the catalog gained (the simplification ledger); kept only when the move closes the finding."""
+
+    materials_cut = _ledger_field("materials_cut")
+    days_cut = _ledger_field("days_cut")
+    visits_cut = _ledger_field("visits_cut")
+
+
+class FindingTransitionSerializer(RejectUnknownKeys, serializers.Serializer):
+    to = FindingStatusField(help_text=_("The status to move to."))
+    note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="",
+        help_text=_("Why; required when rejecting or dismissing."),
+    )
+    due_date = serializers.DateField(
+        required=False, allow_null=True,
+        help_text=_("The rectification deadline: when assigning (defaults by severity) or when rejecting."),
+    )
+    version = serializers.IntegerField(min_value=1, help_text=_("The version the client last saw; a stale one gets 409."))
+    ledger = FindingLedgerSerializer(required=False, help_text=_("Only when closing."))
+
+
+class FindingHistorySerializer(serializers.ModelSerializer):
+    """One move (or reassignment, where from and to are the same): never edited afterwards."""
+
+    to = FindingStatusField(source="to_status", read_only=True)
+    by = serializers.CharField(source="actor.username", read_only=True, help_text=_("The username of who made it."))
+    by_name = serializers.CharField(source="actor", read_only=True, help_text=_("Their name as shown in the pages."))
+
+    class Meta:
+        model = FindingTransition
+        fields = ["to", "by", "by_name", "at", "note"]
+        read_only_fields = fields
+
+    def get_fields(self):
+        # "from" is a Python keyword, so it cannot be declared as a class attribute.
+        fields = super().get_fields()
+        return {"from": FindingStatusField(source="from_status", read_only=True), **fields}
+
+
+class FindingErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+
+class _StrictBooleanField(forms.Field):
+    # forms.NullBooleanField reads anything unknown as "no filter"; ?overdue=yes must be a 400.
+    default_error_messages = {"invalid": _("Give true or false.")}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in ("true", "True", "1"):
+            return True
+        if value in ("false", "False", "0"):
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = _StrictBooleanField
+
+
+class _AwareIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    default_error_messages = {"naive": _("Give the time with its offset, e.g. 2026-03-02T09:30:00+08:00.")}
+    # An unencoded "+" in a query string arrives as a space: "…T09:30:00 08:00" means "+08:00".
+    _SPACE_FOR_PLUS = re.compile(r"([T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = self._SPACE_FOR_PLUS.sub(r"\1+\2", value.strip())
+            try:
+                parsed = parse_datetime(value)
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is None:
+                raise forms.ValidationError(self.error_messages["naive"], code="naive")
+        return super().to_python(value)
+
+
+class AwareIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = _AwareIsoDateTimeField
+
+
+class FindingFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=FindingStatus.choices)
+    category = django_filters.ChoiceFilter(choices=Category.choices)
+    severity = django_filters.ChoiceFilter(choices=Severity.choices)
+    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all())
+    overdue = StrictBooleanFilter(method="filter_overdue",
+                                  help_text=_("Past the deadline and not closed or dismissed (true), or not (false)."))
+    updated_since = AwareIsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gt",
+        help_text=_("Everything changed after this time (ISO 8601 with offset): how clients sync."),
+    )
+
+    class Meta:
+        model = Finding
+        fields = ["status", "category", "severity", "department", "overdue", "updated_since"]
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(queries.overdue_q()) if value else queryset.exclude(queries.overdue_q())
+
+
+# --- pagination ---------------------------------------------------------------------------------
+
+
+class FindingSyncPagination(CursorPagination):
+    """Ascending by (``updated_at``, ``id``), with both in the cursor: a keyset.
+
+    DRF's cursor keeps only the first ordering field and counts rows of the same time with an
+    offset; when one of those tied rows changed between two pages, the offset would skip a row the
+    client never saw. (updated_at, id) is unique, so "after the last row seen" needs no offset.
+    """
+
+    ordering = ("updated_at", "id")
+
+    def _get_position_from_instance(self, instance, ordering):
+        return f"{instance.updated_at.isoformat()}|{instance.pk}"
+
+    def _key(self, position: str):
+        at_text, _sep, pk_text = position.rpartition("|")
+        try:
+            at, pk = parse_datetime(at_text), int(pk_text)
+        except ValueError:
+            at = pk = None
+        if at is None or at.tzinfo is None:
+            raise exceptions.NotFound(self.invalid_cursor_message)
+        return at, pk
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # As DRF's, with the position filter on both fields (DRF filters on ordering[0] alone).
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        if not self.page_size:
+            return None
+        self.base_url = request.build_absolute_uri()
+        self.cursor = self.decode_cursor(request)
+        offset, reverse, position = self.cursor if self.cursor is not None else (0, False, None)
+        queryset = queryset.order_by("-updated_at", "-id") if reverse else queryset.order_by("updated_at", "id")
+        if position is not None:
+            at, pk = self._key(position)
+            if reverse:
+                queryset = queryset.filter(Q(updated_at__lt=at) | Q(updated_at=at, pk__lt=pk))
+            else:
+                queryset = queryset.filter(Q(updated_at__gt=at) | Q(updated_at=at, pk__gt=pk))
+        results = list(queryset[offset:offset + self.page_size + 1])
+        self.page = results[:self.page_size]
+        following = self._get_position_from_instance(results[-1], self.ordering) if len(results) > self.page_size else None
+        if reverse:
+            self.page.reverse()
+            self.has_next, self.next_position = position is not None or offset > 0, position
+            self.has_previous, self.previous_position = following is not None, following
+        else:
+            self.has_next, self.next_position = following is not None, following
+            self.has_previous, self.previous_position = position is not None or offset > 0, position
+        self.display_page_controls = self.has_previous or self.has_next
+        return self.page
+
+
+# --- the view ---------------------------------------------------------------------------------
+
+
+_ERRORS = {
+    400: OpenApiResponse(description="Bad input (`{field: [messages]}`), or a move the table of moves does not have "
+                                     "or a rule refuses (`{detail}`)."),
+    403: OpenApiResponse(FindingErrorSerializer, description="The caller may see the finding but not do this "
+                                                             "(and API clients never write)."),
+    404: OpenApiResponse(FindingErrorSerializer, description="No such finding, or one outside the caller's wall."),
+    409: OpenApiResponse(FindingErrorSerializer, description="`version` is stale: someone changed the finding "
+                                                             "meanwhile. Reload it and decide again."),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List and sync findings",
+                       responses={200: FindingSerializer(many=True),
+                                  400: OpenApiResponse(description="A filter value that is not valid (`{filter: [messages]}`).")}),
+    retrieve=extend_schema(summary="One finding", description="With the version a move must quote.",
+                           responses={200: FindingSerializer, 404: _ERRORS[404]}),
+)
+class FindingViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Findings the caller may see: the office all, a department's people its own, a head also
+    those they filed elsewhere, an API client its scope.
+
+    **Order and sync.** The list is ordered by last change, oldest first (`updated_at`, then `id`),
+    and cursor-paginated. To sync, ask for `?updated_since=<the last updated_at you stored>` and
+    follow `next` until it is `null`: every finding changed after that time comes once. A finding
+    that changes while you walk moves to the end of the list, where you will reach it again, so
+    no change is missed and none is skipped; store the greatest `updated_at` you saw for next time.
+    A change is stamped when it is made and visible when it is committed, a moment later; start
+    the next sync a minute before that time and skip what you already have (same `id` and
+    `updated_at`). A finding reassigned out of a scoped client's department leaves its list.
+    """
+
     serializer_class = FindingSerializer
+    filterset_class = FindingFilter
+    pagination_class = FindingSyncPagination
+    permission_classes = DEFAULT_PERMISSIONS
+    http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
-        return queries.findings_visible(self.request.user)
+        # Rows render related objects as ids, so the list is one query at any page size.
+        return queries.with_overdue(queries.findings_visible(self.request.user))
+
+    def filter_queryset(self, queryset):
+        # The filters are the list's; a stray ?status= on a detail or move must not turn it into a 404.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def _render(self, finding, status_code=status.HTTP_200_OK):
+        # Read back through the visible queryset, so "overdue" is the database's answer here too.
+        finding = self.get_queryset().get(pk=finding.pk)
+        return Response(FindingSerializer(finding, context=self.get_serializer_context()).data, status=status_code)
+
+    @extend_schema(
+        summary="File a finding",
+        description="The office files directly (`department` and/or `service_item`) or from any walkthrough; a head "
+                    "only from a walkthrough of their own (`walkthrough`), whose department and item it takes.",
+        request=FindingFileSerializer,
+        responses={201: FindingSerializer, 400: _ERRORS[400],
+                   403: OpenApiResponse(FindingErrorSerializer, description="The caller may not file this finding.")},
+    )
+    def create(self, request):
+        serializer = FindingFileSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        finding = perform_action(actions.finding_file, actor=request.user, **serializer.validated_data)
+        return self._render(finding, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Move a finding through its lifecycle",
+        description="open → rectifying (the office assigns; `due_date` defaults by severity) → submitted (the "
+                    "department's liaison, once measures are recorded) → closed (the office; `ledger` records what "
+                    "got simpler) or back to rectifying (rejected, `note` required); the office may dismiss an "
+                    "unclosed finding (`note` required). One history row per move. Two clients quoting the same "
+                    "`version`: one wins, the other gets 409.",
+        request=FindingTransitionSerializer,
+        responses={200: FindingSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def transition(self, request, pk=None):
+        finding = self.get_object()
+        serializer = FindingTransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        finding = perform_action(actions.finding_transition, finding=finding, to=data["to"], actor=request.user,
+                           note=data["note"], version=data["version"], due_date=data.get("due_date"),
+                           ledger=data.get("ledger"))
+        return self._render(finding)
+
+    @extend_schema(
+        summary="The finding's history",
+        description="Every move and reassignment, oldest first; the whole list, not paginated (a finding has a "
+                    "handful).",
+        responses={200: FindingHistorySerializer(many=True), 404: _ERRORS[404]},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def history(self, request, pk=None):
+        finding = self.get_object()
+        rows = finding.transitions.select_related("actor").order_by("at", "id")
+        return Response(FindingHistorySerializer(rows, many=True).data)

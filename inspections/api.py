@@ -3,23 +3,19 @@
 Serializers only parse and render; the action functions decide and write; ``queries`` decides what
 each caller sees, so an object outside the caller's wall answers 404 on every route.
 """
-from collections.abc import Mapping
 
 import django_filters
 from django.db.models import Prefetch
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
-from chizhou_walkthrough.errors import ActionError, api_error
+from chizhou_walkthrough.api import RejectUnknownKeys, perform_action
 from services import queries as service_queries
 from services.models import Department, ServiceItem
 
@@ -36,27 +32,7 @@ def _model_field(name: str, *, api_name: str) -> serializers.Field:
     return field_class(**kwargs) if name == api_name else field_class(source=name, **kwargs)
 
 
-class _RejectUnknownKeys:
-    # A key the endpoint does not take is a 400, not silently dropped: a client sending
-    # {"status": "completed"} in a PATCH must learn that the lifecycle routes do that.
-
-    def to_internal_value(self, data):
-        unknown = {}
-        if isinstance(data, Mapping):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = {key: [_("This field cannot be set here.")] for key in sorted(set(data) - writable)}
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            if unknown and isinstance(exc.detail, Mapping):
-                raise serializers.ValidationError({**exc.detail, **unknown}) from exc
-            raise
-        if unknown:
-            raise serializers.ValidationError(unknown)
-        return value
-
-
-class WalkthroughObservedSerializer(_RejectUnknownKeys, serializers.Serializer):
+class WalkthroughObservedSerializer(RejectUnknownKeys, serializers.Serializer):
     """What the head actually met; ``null`` while not yet known."""
 
     materials = _model_field("observed_materials", api_name="materials")
@@ -101,7 +77,7 @@ class _VisibleServiceItemField(serializers.PrimaryKeyRelatedField):
         return service_queries.service_items_visible(self.context["request"].user)
 
 
-class WalkthroughPlanSerializer(_RejectUnknownKeys, serializers.ModelSerializer):
+class WalkthroughPlanSerializer(RejectUnknownKeys, serializers.ModelSerializer):
     """A new walkthrough, planned (by its head) or assigned (by the office)."""
 
     service_item = _VisibleServiceItemField(queryset=ServiceItem.objects.all())
@@ -116,7 +92,7 @@ class WalkthroughPlanSerializer(_RejectUnknownKeys, serializers.ModelSerializer)
         fields = ["service_item", "leader", "mode", "identity", "channel", "scheduled_for"]
 
 
-class WalkthroughUpdateSerializer(_RejectUnknownKeys, serializers.ModelSerializer):
+class WalkthroughUpdateSerializer(RejectUnknownKeys, serializers.ModelSerializer):
     """Only the keys sent change; status moves through start/complete/cancel."""
 
     observed = WalkthroughObservedSerializer(source="*", required=False)
@@ -130,7 +106,7 @@ class WalkthroughUpdateSerializer(_RejectUnknownKeys, serializers.ModelSerialize
         fields = ["mode", "identity", "channel", "scheduled_for", "summary", "observed", "version"]
 
 
-class WalkthroughMoveSerializer(_RejectUnknownKeys, serializers.Serializer):
+class WalkthroughMoveSerializer(RejectUnknownKeys, serializers.Serializer):
     """An optional note for the history, and the version the client last saw."""
 
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
@@ -151,7 +127,7 @@ class AwareDateTimeField(serializers.DateTimeField):
         return parsed
 
 
-class WalkthroughEventSerializer(_RejectUnknownKeys, serializers.ModelSerializer):
+class WalkthroughEventSerializer(RejectUnknownKeys, serializers.ModelSerializer):
     """One moment of the timeline."""
 
     at = AwareDateTimeField(required=False, help_text=_("When it happened; defaults to now."))
@@ -201,30 +177,16 @@ class MayWalk(permissions.BasePermission):
         return request.method in permissions.SAFE_METHODS or queries.walkthrough_may_walk(request.user, obj)
 
 
+def _observed_names(field, messages, errors) -> bool:
+    """Errors of observed_* model fields appear under ``observed`` with their API names."""
+    if field in _OBSERVED_API_NAMES:
+        errors.setdefault("observed", {})[_OBSERVED_API_NAMES[field]] = messages
+        return True
+    return False
+
+
 def _perform(action_function, **kwargs):
-    """Run an action function; answer its refusals the API's way (API.md, "Errors")."""
-    try:
-        return action_function(**kwargs)
-    except ActionError as exc:
-        raise api_error(exc) from exc
-    except DjangoPermissionDenied as exc:
-        raise exceptions.PermissionDenied(exc.args[0] if exc.args else None) from exc
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError(_api_errors(exc)) from exc
-
-
-def _api_errors(exc: DjangoValidationError) -> dict:
-    if not hasattr(exc, "error_dict"):
-        return {"detail": " ".join(exc.messages)}
-    errors: dict = {}
-    for field, messages in exc.message_dict.items():
-        if field == NON_FIELD_ERRORS:
-            errors["detail"] = " ".join(messages)
-        elif field in _OBSERVED_API_NAMES:
-            errors.setdefault("observed", {})[_OBSERVED_API_NAMES[field]] = messages
-        else:
-            errors[field] = messages
-    return errors
+    return perform_action(action_function, rename=_observed_names, **kwargs)
 
 
 _ERRORS = {

@@ -245,3 +245,19 @@ def test_unknown_move_is_refused_for_everyone(office, liaison_a, finding_a):
         with pytest.raises(TransitionNotAllowed):
             actions.finding_transition(finding=finding_a, to="closed", actor=actor)
     assert FindingTransition.objects.count() == 0
+
+
+def test_action_guards(office, department_a, finding_a, walk_done):
+    from chizhou_walkthrough.errors import ActionError
+
+    with pytest.raises(ActionError):  # a checklist question without its walkthrough
+        actions.finding_file(actor=office, department=department_a, category="hotline", title="x", checklist_question="made-up")
+    finding = actions.finding_transition(finding=finding_a, to="rectifying", actor=office)
+    Finding.objects.filter(pk=finding.pk).update(status="submitted", measures="已整改")
+    finding.refresh_from_db()
+    with pytest.raises(ActionError):  # a rejection with a deadline in the past
+        actions.finding_transition(finding=finding, to="rectifying", actor=office, note="未整改到位",
+                                   due_date=timezone.localdate() - datetime.timedelta(days=1))
+    with pytest.raises(ActionError):  # the model's own limits for the simplification ledger
+        actions.finding_transition(finding=finding, to="closed", actor=office, ledger={"materials_cut": 500})
+    assert Finding.objects.get(pk=finding.pk).status == "submitted"

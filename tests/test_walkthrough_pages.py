@@ -163,7 +163,7 @@ def test_walk_logs_events_evidence_figures_and_checklist_with_htmx(client, walk_
     html = client.get(reverse("walkthrough-detail", args=[walk_a.pk])).content.decode()
     for text in ["备注queueing", "多要了房产证明", "25", "已完成"]:
         assert text in html
-    assert 'name="kind"' not in html and 'type="file"' not in html
+    assert 'class="tapgrid"' not in html and 'type="file"' not in html
     response = client.post(reverse("walkthrough-event-add", args=[walk_a.pk]), {"kind": "note", "note": "迟到的"}, **hx)
     assert response.status_code == 400 and TimelineEvent.objects.filter(note="迟到的").count() == 0
 
