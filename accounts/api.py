@@ -8,6 +8,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from chizhou_walkthrough.api import ScopedRateThrottle
+
 from . import actions
 
 
@@ -20,7 +22,9 @@ class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField(help_text=_("Send as `Authorization: Token <token>`. Shown only once."))
 
 
-class TokenThrottle(AnonRateThrottle):
+class TokenThrottle(ScopedRateThrottle, AnonRateThrottle):
+    """Password guessing through the API: per address, tighter than other anonymous calls."""
+
     scope = "auth"
 
 

@@ -5,7 +5,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, pagination, serializers
+from rest_framework import exceptions, pagination, serializers, throttling
 
 from .errors import ActionError, api_error
 
@@ -75,3 +75,20 @@ def perform_action(action_function, *, rename=None, **kwargs):
         raise exceptions.PermissionDenied(exc.args[0] if exc.args else None) from exc
     except DjangoValidationError as exc:
         raise serializers.ValidationError(validation_errors(exc, rename)) from exc
+
+
+class ScopedRateThrottle:
+    """Mixin: read the rate at request time, so the rate in settings is the rate in force."""
+
+    def get_rate(self):
+        from rest_framework.settings import api_settings
+
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class TokenRateThrottle(ScopedRateThrottle, throttling.UserRateThrottle):
+    """Per signed-in user (so per token's owner, and per browser user)."""
+
+
+class AnonymousRateThrottle(ScopedRateThrottle, throttling.AnonRateThrottle):
+    """Per address for requests without credentials."""

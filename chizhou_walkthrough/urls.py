@@ -59,3 +59,6 @@ urlpatterns = [
 
 admin.site.site_header = admin.site.site_title = _("Walkthrough campaign · administration")
 admin.site.index_title = _("Chizhou business-environment office")
+
+handler404 = "chizhou_walkthrough.views.not_found"
+handler500 = "chizhou_walkthrough.views.server_error"

@@ -31,11 +31,12 @@ def test_embedded_default_needs_no_services(tmp_path):
 def test_service_urls_switch_to_postgres_and_redis(tmp_path):
     out = settings_in_subprocess(
         {"VAR_DIR": str(tmp_path), "DATABASE_URL": "postgres://u:p@db.example:5432/cw", "REDIS_URL": "redis://cache.example:6379/1"},
-        "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['CONN_HEALTH_CHECKS'], s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND']",
+        "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['CONN_HEALTH_CHECKS'], s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND'], s.CACHES['default']['LOCATION']",
     )
     assert out.returncode == 0, out.stderr
     assert "postgresql" in out.stdout and "True" in out.stdout
     assert "redis://cache.example:6379/1" in out.stdout and "RedisCache" in out.stdout
+    assert "redis://cache.example:6379/2" in out.stdout  # the cache in the next database: clearing it keeps the queue
 
 
 def test_language_and_time_zone():
