@@ -22,6 +22,7 @@ ENTRIES = [
     Entry(_("Calendar"), "walkthrough-calendar"),
     Entry(_("Findings"), "finding-list", member_label=_("My department's findings")),
     Entry(_("Reports"), "report-list"),
+    Entry(_("Public requests"), "public-request-list", office_only=True),
     Entry(_("Service catalog"), "catalog-list"),
     Entry(_("Administration"), "admin:index", office_only=True),
     Entry(_("API"), "v1:api-docs"),

@@ -13,6 +13,7 @@ from findings import api as findings_api
 from findings import dashboard_views
 from findings.reports import api as reports_api
 from inspections import api as inspections_api
+from inspections import public
 from services import api as services_api
 from services import views as services_views
 
@@ -52,6 +53,11 @@ urlpatterns = [
     path("reports/", include("findings.reports.urls")),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/export/<slug:table>.xlsx", dashboard_views.dashboard_export, name="dashboard-export"),
+    path("public/", public.public_request, name="public-request"),
+    path("public/status/", public.public_status, name="public-status"),
+    path("public-requests/", public.office_request_list, name="public-request-list"),
+    path("public-requests/<int:pk>/", public.office_request_detail, name="public-request-detail"),
+    path("public-requests/<int:pk>/<slug:action>/", public.office_request_act, name="public-request-act"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),

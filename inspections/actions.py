@@ -40,7 +40,7 @@ EDITABLE_FIELDS = ("mode", "identity", "channel", "scheduled_for", "summary", *O
 
 @transaction.atomic
 def walkthrough_plan(*, actor, service_item, leader, mode: str, identity: str, channel: str,
-                     scheduled_for: datetime.date, rewalk_of=None) -> Walkthrough:
+                     scheduled_for: datetime.date, rewalk_of=None, bundle=None) -> Walkthrough:
     if queries.is_office(actor) and not (leader.role == "leader" and leader.is_active):
         raise ActionError(_("Choose an active department head as the leader."))
     if not queries.walkthrough_may_plan(actor, item=service_item, leader=leader):
@@ -49,8 +49,10 @@ def walkthrough_plan(*, actor, service_item, leader, mode: str, identity: str, c
         raise PermissionDenied(_("Only the office schedules a re-walk of a finding."))
     walkthrough = Walkthrough(
         service_item=service_item, department_id=service_item.department_id, leader=leader, planned_by=actor,
-        mode=mode, identity=identity, channel=channel, scheduled_for=scheduled_for, rewalk_of=rewalk_of,
+        mode=mode, identity=identity, channel=channel, scheduled_for=scheduled_for, rewalk_of=rewalk_of, bundle=bundle,
     )
+    if bundle is not None and not bundle.entries.filter(item=service_item).exists():
+        raise ActionError(_("The service item is not part of this bundle."))
     walkthrough.full_clean()
     walkthrough.save()
     return walkthrough

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.queries import is_office
-from services.models import ServiceItem
+from services.models import Bundle, ServiceItem
 
 from . import queries
 from .models import Channel, Identity, Mode, Walkthrough
@@ -19,6 +19,8 @@ class ItemChoiceField(forms.ModelChoiceField):
 class PlanForm(forms.Form):
     service_item = ItemChoiceField(label=_("service item"), queryset=ServiceItem.objects.none(),
                                    help_text=_("★ high-frequency enterprise items, proposed first for simulated cases."))
+    bundle = forms.ModelChoiceField(label=_("bundle (一件事)"), queryset=Bundle.objects.filter(is_active=True), required=False,
+                                    help_text=_("Optional: the walkthrough goes through the whole bundle, starting with the item above."))
     leader = forms.ModelChoiceField(label=_("leader"), queryset=None, required=False)
     mode = forms.ChoiceField(label=_("mode"), choices=Mode.choices, widget=forms.RadioSelect)
     identity = forms.ChoiceField(label=_("identity"), choices=Identity.choices, widget=forms.RadioSelect, initial=Identity.APPLICANT)
@@ -41,6 +43,13 @@ class PlanForm(forms.Form):
             self.fields["leader"].label_from_instance = lambda u: f"{u}（{u.department.name if u.department else '—'}）"
         else:
             del self.fields["leader"]
+
+    def clean(self):
+        cleaned = super().clean()
+        bundle, item = cleaned.get("bundle"), cleaned.get("service_item")
+        if bundle and item and not bundle.entries.filter(item=item).exists():
+            self.add_error("bundle", _("The service item is not part of this bundle."))
+        return cleaned
 
     def clean_scheduled_for(self):
         date = self.cleaned_data["scheduled_for"]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import page
+from services.models import BundleItem
 from accounts.queries import is_office
 from chizhou_walkthrough.errors import ActionError
 
@@ -121,6 +122,7 @@ def walkthrough_plan(request):
             walkthrough = actions.walkthrough_plan(
                 actor=request.user, service_item=data["service_item"], leader=data.get("leader") or request.user,
                 mode=data["mode"], identity=data["identity"], channel=data["channel"], scheduled_for=data["scheduled_for"],
+                bundle=data.get("bundle"),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -132,13 +134,14 @@ def walkthrough_plan(request):
 
 def _walkthrough(request, pk):
     return get_object_or_404(
-        _visible(request).select_related("service_item__department", "planned_by").prefetch_related(
+        _visible(request).select_related("service_item__department", "planned_by", "rewalk_of", "bundle").prefetch_related(
             Prefetch("events", queryset=TimelineEvent.objects.order_by("at", "id")),
             "evidence",
             "answers",
             Prefetch("transitions", queryset=WalkthroughTransition.objects.select_related("actor")),
             "service_item__materials",
             "service_item__steps",
+            Prefetch("bundle__entries", queryset=BundleItem.objects.select_related("item").order_by("position")),
         ),
         pk=pk,
     )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from . import actions
 from .catalog_io import catalog_export
 from .queries import catalog_may_manage
-from .models import CatalogImport, Department, Material, Region, ServiceItem, ServiceItemRevision, Step
+from .models import Bundle, BundleItem, CatalogImport, Department, Material, Region, ServiceItem, ServiceItemRevision, Step
 
 
 class OfficeManaged:
@@ -175,3 +175,19 @@ class CatalogImportAdmin(OfficeManaged, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         actions.catalog_import_enqueue(catalog_import=obj)
         messages.info(request, _("The file is queued for import; this page shows the result when the worker has finished."))
+
+
+class BundleItemInline(OfficeManaged, admin.TabularInline):
+    model = BundleItem
+    extra = 1
+    autocomplete_fields = ("item",)
+    fields = ("position", "item")
+
+
+@admin.register(Bundle)
+class BundleAdmin(OfficeManaged, admin.ModelAdmin):
+    """The office defines bundles (一件事) as ordered sets of items."""
+
+    list_display = ("name", "code", "is_active")
+    search_fields = ("name", "code")
+    inlines = (BundleItemInline,)

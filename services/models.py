@@ -278,3 +278,35 @@ class CatalogImport(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Bundle(models.Model):
+    """一件事: an ordered set of items an applicant goes through together (开办餐饮店 …)."""
+
+    code = models.SlugField(_("code"), max_length=32, unique=True, allow_unicode=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("bundle (一件事)")
+        verbose_name_plural = _("bundles (一件事)")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BundleItem(models.Model):
+    bundle = models.ForeignKey(Bundle, verbose_name=_("bundle (一件事)"), on_delete=models.CASCADE, related_name="entries")
+    item = models.ForeignKey(ServiceItem, verbose_name=_("service item"), on_delete=models.PROTECT, related_name="bundle_entries")
+    position = models.PositiveSmallIntegerField(_("position"))
+
+    class Meta:
+        ordering = ["bundle", "position"]
+        verbose_name = _("bundle item")
+        verbose_name_plural = _("bundle items")
+        constraints = [
+            models.UniqueConstraint(fields=["bundle", "position"], name="bundle_unique_position"),
+            models.UniqueConstraint(fields=["bundle", "item"], name="bundle_unique_item"),
+        ]

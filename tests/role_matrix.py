@@ -79,6 +79,15 @@ def _png() -> bytes:
     return buffer.getvalue()
 
 
+def _public(objs):
+    from inspections.models import PublicRequest
+
+    if "public" not in objs:
+        objs["public"] = PublicRequest.objects.create(kind="lead", code="TESTCODE23", name="某企业", phone="13800000000",
+                                                      description="窗口要求重复提交材料", service_item=objs["item_a"])
+    return objs["public"]
+
+
 def _report(objs, done=False):
     """Department A's rectification notice, asked for by its liaison (made 'done' with a tiny file)."""
     from django.core.files.base import ContentFile
@@ -193,6 +202,14 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "v1:report-detail": [Case(lambda o: f"/api/v1/reports/{_report(o).pk}/", {**API_READ, "leader_b": 404})],
     "v1:report-download": [Case(lambda o: f"/api/v1/reports/{_report(o, done=True).pk}/download/", {**API_READ, "leader_b": 404})],
+    # --- 局长陪您办: the public page reaches nothing else; the office handles what arrives -------------
+    "public-request": [Case(lambda o: "/public/", PUBLIC, note="open to everyone, signed in or not")],
+    "public-status": [Case(lambda o: f"/public/status/?code={_public(o).code}", PUBLIC,
+                           note="the code shows that request's status, nothing else")],
+    "public-request-list": [Case(lambda o: "/public-requests/", OFFICE_PAGE)],
+    "public-request-detail": [Case(lambda o: f"/public-requests/{_public(o).pk}/", OFFICE_PAGE)],
+    "public-request-act": [Case(lambda o: f"/public-requests/{_public(o).pk}/close/", {**OFFICE_PAGE, "office": 302},
+                                method="post", data=lambda o: {"reply": "已办结"})],
     # --- the admin: the office only (representative pages; the admin's own routes are exempt) ----
     "admin:index": [Case(lambda o: "/admin/", ADMIN)],
     "admin:services_serviceitem_changelist": [Case(lambda o: "/admin/services/serviceitem/", ADMIN)],

@@ -254,3 +254,23 @@ def test_list_calendar_and_detail_query_counts_are_fixed(client, office, leader_
         actions.evidence_add(walkthrough=walk_a, actor=leader_a, upload=upload("a.jpg", jpeg_bytes()))
     after = [_count(client, u) for u in urls]
     assert after == before, (before, after)
+
+
+def test_a_walkthrough_can_cover_a_bundle(client, leader_a, item_a, department_a):
+    from services.models import Bundle, BundleItem
+
+    second = make_item(department_a, "WA-2", name="食品经营许可")
+    bundle = Bundle.objects.create(code="restaurant", name="开办餐饮店")
+    BundleItem.objects.create(bundle=bundle, item=item_a, position=1)
+    BundleItem.objects.create(bundle=bundle, item=second, position=2)
+    outside = make_item(department_a, "WA-3", name="不在一件事中的事项")
+    client.force_login(leader_a)
+    base = {"mode": "accompany", "identity": "applicant", "channel": "window", "scheduled_for": timezone.localdate().isoformat(),
+            "bundle": bundle.pk}
+    response = client.post(reverse("walkthrough-plan"), {**base, "service_item": outside.pk})
+    assert response.status_code == 200 and "bundle" in response.context["form"].errors
+    client.post(reverse("walkthrough-plan"), {**base, "service_item": item_a.pk})
+    walk = Walkthrough.objects.get()
+    assert walk.bundle == bundle
+    html = client.get(reverse("walkthrough-detail", args=[walk.pk])).content.decode()
+    assert "开办餐饮店" in html and "企业设立登记 → 食品经营许可" in html

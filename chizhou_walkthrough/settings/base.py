@@ -117,6 +117,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The public page (局长陪您办): submissions and status lookups per address per window.
+PUBLIC_RATE_LIMIT = env.int("PUBLIC_RATE_LIMIT", default=30)
+PUBLIC_RATE_WINDOW = env.int("PUBLIC_RATE_WINDOW", default=3600)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

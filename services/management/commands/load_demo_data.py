@@ -18,6 +18,8 @@ from django.db import transaction
 from services import demo_data
 from services.actions import item_revision_record
 from services.models import (
+    Bundle,
+    BundleItem,
     Department,
     Material,
     MaterialSource,
@@ -195,6 +197,7 @@ class Command(BaseCommand):
             item_revision_record(item=item, source="demo", actor=None)
 
         self.load_users(departments, counters["user"], reset_passwords)
+        self.load_bundles(items)
 
         demo_items = ServiceItem.objects.filter(code__in=[row["code"] for row in demo_data.ITEMS])
         materials = Material.objects.filter(item__in=demo_items)
@@ -213,6 +216,16 @@ class Command(BaseCommand):
             f"{sum(c.updated for c in counters.values())} 条记录，新增事项修订 {new_revisions} 条"
             + ("（数据已是最新，无变化）" if changed == 0 and new_revisions == 0 else ""),
         ]
+
+    def load_bundles(self, items: dict) -> None:
+        """一件事 bundles: the ordered items of demo_data.BUNDLES (written only where they differ)."""
+        for position, (name, keys) in enumerate(demo_data.BUNDLES.items(), start=1):
+            bundle, _created = Bundle.objects.get_or_create(name=name, defaults={"code": f"bundle-{position}"})
+            wanted = [(i, items[key].pk) for i, key in enumerate(keys, start=1)]
+            stored = list(bundle.entries.order_by("position").values_list("position", "item_id"))
+            if stored != wanted:
+                bundle.entries.all().delete()
+                BundleItem.objects.bulk_create(BundleItem(bundle=bundle, position=p, item_id=i) for p, i in wanted)
 
     def load_users(self, departments: dict, counter: Counter, reset_passwords: bool) -> None:
         User = get_user_model()
