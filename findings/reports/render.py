@@ -1,0 +1,428 @@
+"""Turn a :class:`ReportInput` into a PDF (all four kinds) or the ledger's xlsx.
+
+The PDFs are laid out as Chinese government documents (红头文件, after GB/T 9704): the issuing
+body in red, the document number, a red rule, a bold title, the body, and the issuer and date
+(落款) at the end. Everything shown comes from the querysets in ``data``, which are already limited
+to what the requester may see; nothing here widens them.
+
+The bulletin's figures are aggregated by the database in a fixed number of queries. The ledger
+streams: findings come ``.iterator(chunk_size=…)`` with their history prefetched per chunk, so a
+ledger of any length never holds more than one chunk of findings.
+"""
+from __future__ import annotations
+
+import datetime
+import gc
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum
+from django.template.loader import get_template, render_to_string
+from django.utils import dateformat, timezone, translation
+from django.utils.formats import date_format, get_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from inspections.checklists import sections_for
+from inspections.models import Answer, Mode, Status
+
+from ..categories import GROUP_OF, Category, CategoryGroup
+from ..models import FINAL_STATUSES, FindingStatus, FindingTransition, Severity
+from ..queries import overdue_q, with_overdue
+from .data import ReportInput
+
+Progress = Callable[[int], None]
+
+STATIC_DIR = Path(settings.BASE_DIR) / "static"
+STYLESHEETS = [STATIC_DIR / "css" / "print.css", STATIC_DIR / "css" / "report.css"]
+LANGUAGE = "zh-hans"  # the reports are Chinese documents, whoever asks for them
+CHUNK = 500
+RED = "#C00000"
+
+
+def _no_progress(percent: int) -> None:
+    pass
+
+
+# --- entry points -------------------------------------------------------------------------------
+
+def render_pdf(data: ReportInput, progress: Progress = _no_progress) -> bytes:
+    """The report's PDF, A4, with the vendored CJK font embedded."""
+    context_for = {"walkthrough": _walkthrough_context, "department": _department_context,
+                   "bulletin": _bulletin_context, "ledger": _ledger_context}[data.kind]
+    with translation.override(LANGUAGE), timezone.override(settings.TIME_ZONE):
+        context = context_for(data, progress)
+        if data.kind != "ledger":  # the ledger reports its own progress while it streams
+            progress(10)
+        html = render_to_string(f"reports/pdf/{data.kind}.html",
+                                {"data": data, "issuer": settings.REPORT_ISSUER, **context})
+    progress(60)
+    pdf = _html_to_pdf(html, progress)
+    progress(100)
+    return pdf
+
+
+def render_ledger_xlsx(data: ReportInput, out: BinaryIO, progress: Progress = _no_progress) -> None:
+    """The ledger as one sheet, one row per finding, its history in the last column."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    with translation.override(LANGUAGE), timezone.override(settings.TIME_ZONE):
+        findings = _ledger_findings(data)
+        total = findings.count()
+        progress(10)
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("整改台账")
+        columns = [("序号", 6), (_("responsible department"), 22), (_("service item"), 26), (_("Finding"), 40),
+                   (_("category"), 18), (_("severity"), 9), ("发现日期", 15), (_("rectification deadline"), 15),
+                   (_("status"), 10), ("是否逾期", 9), (_("rectification measures"), 40), ("销号日期", 15),
+                   ("整改过程", 70)]
+        last_column = get_column_letter(len(columns))
+        for index, (_title, width) in enumerate(columns, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = width
+        ws.freeze_panes = "A2"
+        ws.print_title_rows = "1:1"
+        ws.auto_filter.ref = f"A1:{last_column}{total + 1}"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+        # Named styles: a cell takes one by name, which is far cheaper than hashing a style per cell.
+        thin = Side(style="thin", color="999999")
+        border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        top = dict(vertical="top", wrap_text=True)
+        for name, extra in {
+            "ledger-head": dict(font=Font(bold=True), fill=PatternFill("solid", fgColor="E7E6E6"),
+                                alignment=Alignment(horizontal="center", vertical="center", wrap_text=True)),
+            "ledger-text": dict(alignment=Alignment(**top)),
+            "ledger-centre": dict(alignment=Alignment(horizontal="center", **top)),
+            "ledger-date": dict(alignment=Alignment(horizontal="center", **top), number_format='yyyy"年"m"月"d"日"'),
+        }.items():
+            wb.add_named_style(NamedStyle(name=name, border=border, **extra))
+
+        def cell(value, style="ledger-text"):
+            c = WriteOnlyCell(ws, value=value)
+            c.style = style
+            return c
+
+        ws.append([cell(title, "ledger-head") for title, _w in columns])
+        done = 0
+        for row in _ledger_rows(findings):
+            ws.append([
+                cell(row.n, "ledger-centre"), cell(row.department), cell(row.item), cell(row.title), cell(row.category),
+                cell(row.severity, "ledger-centre"), cell(row.found_on, "ledger-date"), cell(row.due_date, "ledger-date"),
+                cell(row.status, "ledger-centre"), cell("是" if row.overdue else "否", "ledger-centre"), cell(row.measures),
+                cell(row.closed_on, "ledger-date"), cell("\n".join(row.history)),
+            ])
+            done += 1
+            if done % CHUNK == 0 and total:
+                progress(10 + 80 * done // total)
+        progress(90)
+        wb.save(out)
+    progress(100)
+
+
+# --- PDF machinery --------------------------------------------------------------------------------
+
+def _html_to_pdf(html: str, progress: Progress) -> bytes:
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    # One FontConfiguration for the stylesheets and the document, or @font-face is silently
+    # ignored and the system's fonts (if any) are used instead of the vendored CWSans.
+    font_config = FontConfiguration()
+    stylesheets = [CSS(filename=str(path), font_config=font_config) for path in STYLESHEETS]
+    document = HTML(string=html, base_url=str(STATIC_DIR) + "/").render(stylesheets=stylesheets, font_config=font_config)
+    progress(90)
+    pdf = document.write_pdf()
+    # The laid-out boxes reference each other in cycles: free them now, not whenever the
+    # collector next runs, so a worker does not carry a long ledger's layout into its next job.
+    del document
+    gc.collect()
+    return pdf
+
+
+def _local_date(value: datetime.datetime | None) -> datetime.date | None:
+    return timezone.localtime(value).date() if value else None
+
+
+def _period(data: ReportInput) -> tuple[Q, Q]:
+    """The period as filters: walkthroughs by the day they were scheduled, findings by the day filed."""
+    walks, findings = Q(), Q()
+    if data.period_start:
+        walks &= Q(scheduled_for__gte=data.period_start)
+        findings &= Q(created_at__date__gte=data.period_start)
+    if data.period_end:
+        walks &= Q(scheduled_for__lte=data.period_end)
+        findings &= Q(created_at__date__lte=data.period_end)
+    return walks, findings
+
+
+def _period_text(data: ReportInput) -> str:
+    def d(value):
+        return date_format(value, "DATE_FORMAT")
+
+    if data.period_start and data.period_end:
+        return f"{d(data.period_start)}至{d(data.period_end)}"
+    if data.period_start:
+        return f"{d(data.period_start)}以来"
+    if data.period_end:
+        return f"截至{d(data.period_end)}"
+    return f"截至{d(data.issued_on)}"
+
+
+# --- 走流程记录 ------------------------------------------------------------------------------------
+
+def _walkthrough_context(data: ReportInput, progress: Progress) -> dict:
+    # Fetched again through the scoped queryset: the record shows only a walkthrough its requester may see.
+    w = (data.walkthroughs.select_related("service_item", "department", "leader")
+         .annotate(declared_materials=Count("service_item__materials", distinct=True),
+                   declared_steps=Count("service_item__steps", distinct=True),
+                   evidence_count=Count("evidence", distinct=True))
+         .get(pk=data.walkthrough.pk))
+    item = w.service_item
+    answers = {a.question: a for a in w.answers.all()}
+    checklist = [
+        {"section": section, "questions": [{"question": q, "answer": answers.get(q.code)} for q in questions]}
+        for section, questions in sections_for(w.mode)
+    ]
+    elapsed = None
+    if w.elapsed_days is not None:
+        elapsed = f"{w.elapsed_days}个工作日"
+    elif w.elapsed_minutes is not None:
+        hours, minutes = divmod(w.elapsed_minutes, 60)
+        elapsed = f"{hours}小时{minutes}分钟" if hours else f"{minutes}分钟"
+    promised = "即办" if item.promised_limit_days == 0 else f"{item.promised_limit_days}个{item.get_limit_unit_display()}"
+    compare = [
+        # (what, declared, observed, exceeds)
+        ("申请材料（件）", w.declared_materials, w.observed_materials, _exceeds(w.observed_materials, w.declared_materials)),
+        ("到现场次数（次）", item.max_visits, w.observed_visits, _exceeds(w.observed_visits, item.max_visits)),
+        ("办理环节（个）", w.declared_steps, w.observed_steps, _exceeds(w.observed_steps, w.declared_steps)),
+        (_("Time limit"), promised, elapsed, _exceeds(w.elapsed_days, item.promised_limit_days)),
+        (_("queue minutes"), None, w.queue_minutes, False),
+    ]
+    findings = (data.findings.filter(walkthrough=w).select_related("service_item")
+                .annotate(evidence_count=Count("evidence")).order_by("created_at", "id"))
+    return {
+        "w": w, "item": item, "events": w.events.all(), "checklist": checklist, "compare": compare,
+        "findings": findings, "answer_problem": Answer.PROBLEM,
+    }
+
+
+def _exceeds(observed, declared) -> bool:
+    return observed is not None and declared is not None and observed > declared
+
+
+# --- 整改通知书 ------------------------------------------------------------------------------------
+
+def _department_context(data: ReportInput, progress: Progress) -> dict:
+    today = data.issued_on
+    rows = list(
+        with_overdue(data.findings.filter(department=data.department).exclude(status__in=FINAL_STATUSES), today)
+        .select_related("service_item")
+        .order_by(F("due_date").asc(nulls_last=True), "created_at", "id")
+    )
+    overdue = [f for f in rows if f.is_overdue]
+    return {"department": data.department, "open_findings": rows, "overdue": overdue}
+
+
+# --- 督查通报 --------------------------------------------------------------------------------------
+
+def _bulletin_context(data: ReportInput, progress: Progress) -> dict:
+    today = data.issued_on
+    walk_period, finding_period = _period(data)
+    walks = data.walkthroughs.filter(walk_period)
+    findings = data.findings.filter(finding_period)
+    closed = Q(status=FindingStatus.CLOSED)
+
+    # 1. walkthroughs by mode
+    by_mode_rows = {row["mode"]: row for row in walks.order_by().values("mode").annotate(
+        planned=Count("id", filter=~Q(status=Status.CANCELLED)), completed=Count("id", filter=Q(status=Status.COMPLETED)))}
+    by_mode = [{"label": label, "planned": by_mode_rows.get(code, {}).get("planned", 0),
+                "completed": by_mode_rows.get(code, {}).get("completed", 0)} for code, label in Mode.choices]
+
+    # 2. the headline figures, by status and the simplification sums, in one query
+    totals = findings.aggregate(
+        total=Count("id"),
+        **{f"status_{code}": Count("id", filter=Q(status=code)) for code in FindingStatus.values},
+        overdue=Count("id", filter=overdue_q(today)),
+        materials_cut=Sum("materials_cut", filter=closed), days_cut=Sum("days_cut", filter=closed),
+        visits_cut=Sum("visits_cut", filter=closed),
+    )
+    by_status = [{"label": label, "count": totals[f"status_{code}"]} for code, label in FindingStatus.choices]
+    n_closed = totals[f"status_{FindingStatus.CLOSED}"]
+    not_dismissed = totals["total"] - totals[f"status_{FindingStatus.DISMISSED}"]
+    rate = f"{100 * n_closed / not_dismissed:.1f}%" if not_dismissed else "—"
+
+    # 3. by category, folded into the groups (at most one row per category comes back)
+    per_category = dict(findings.order_by().values_list("category").annotate(n=Count("id")))
+    by_group = [{"label": label, "count": sum(n for code, n in per_category.items() if GROUP_OF.get(code) == group),
+                 "categories": [(Category(code).label, n) for code, n in sorted(per_category.items(), key=lambda kv: -kv[1])
+                                if GROUP_OF.get(code) == group]}
+                for group, label in CategoryGroup.choices]
+
+    # 4. median days from filing to close: the middle row(s) in the database's own order
+    median = _median_days_to_close(findings.filter(closed, closed_at__isnull=False), n_closed)
+
+    # 5. the overdue list
+    overdue = (findings.filter(overdue_q(today)).select_related("department", "service_item")
+               .order_by("due_date", "department__code", "id"))
+
+    # 6. the ranking: two grouped queries, merged per department
+    ranking: dict[int, dict] = {}
+    for row in walks.order_by().values("department", "department__name").annotate(
+            completed=Count("id", filter=Q(status=Status.COMPLETED))):
+        ranking[row["department"]] = {"name": row["department__name"], "completed": row["completed"], "on_time": 0, "overdue": 0}
+    on_time = closed & (Q(due_date__isnull=True) | Q(closed_at__date__lte=F("due_date")))
+    for row in findings.order_by().values("department", "department__name").annotate(
+            on_time=Count("id", filter=on_time), overdue=Count("id", filter=overdue_q(today))):
+        entry = ranking.setdefault(row["department"], {"name": row["department__name"], "completed": 0})
+        entry.update(on_time=row["on_time"], overdue=row["overdue"])
+
+    def merit(r):
+        return -r["completed"], -r["on_time"], r["overdue"]
+
+    ranked = sorted(ranking.values(), key=lambda r: (*merit(r), r["name"]))
+    for index, row in enumerate(ranked):  # equal figures, equal place
+        row["place"] = ranked[index - 1]["place"] if index and merit(ranked[index - 1]) == merit(row) else index + 1
+
+    planned_total = sum(r["planned"] for r in by_mode)
+    completed_total = sum(r["completed"] for r in by_mode)
+    return {
+        "period": _period_text(data),
+        "by_mode": by_mode, "planned_total": planned_total, "completed_total": completed_total,
+        "totals": totals, "by_status": by_status, "by_group": by_group, "rate": rate, "closed_count": n_closed,
+        "median": median, "overdue_list": overdue, "ranking": ranked,
+        "simpler": {key: totals[key] or 0 for key in ("materials_cut", "days_cut", "visits_cut")},
+        "mode_chart": _bar_chart([r["label"] for r in by_mode], [("计划", "#A6A6A6", [r["planned"] for r in by_mode]),
+                                                                 ("完成", RED, [r["completed"] for r in by_mode])]),
+        "group_chart": _bar_chart([r["label"] for r in by_group], [("问题数", RED, [r["count"] for r in by_group])]),
+    }
+
+
+def _median_days_to_close(closed: QuerySet, count: int) -> str:
+    """Calendar days, one decimal; one query, whatever the number of closed findings."""
+    if not count:
+        return "—"
+    duration = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
+    middle = (count - 1) // 2
+    values = list(closed.annotate(d=duration).order_by("d").values_list("d", flat=True)[middle:middle + 2])
+    if count % 2:
+        values = values[:1]
+    days = sum(v.total_seconds() for v in values) / len(values) / 86400
+    return f"{days:.1f}"
+
+
+def _bar_chart(labels: list, series: list[tuple[str, str, list[int]]], *, width: int = 600) -> SafeString:
+    """A horizontal bar chart as inline SVG: one band per label, one bar per series, value at the end."""
+    bar, gap, band_gap = 11, 2, 9
+    label_w, value_w, legend_h = 150, 34, 22 if len(series) > 1 else 4
+    band = len(series) * bar + (len(series) - 1) * gap
+    height = legend_h + len(labels) * (band + band_gap) + 4
+    plot_w = width - label_w - value_w
+    top = max([1, *(v for _name, _colour, values in series for v in values)])
+    font = 'font-family="CWSans" font-size="11"'
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}">']
+    if len(series) > 1:
+        x = label_w
+        for name, colour, _values in series:
+            parts.append(f'<rect x="{x}" y="5" width="12" height="10" fill="{colour}"/>'
+                         f'<text x="{x + 16}" y="14" {font} fill="#000">{escape(name)}</text>')
+            x += 24 + 12 * len(str(name))
+    # axis line
+    parts.append(f'<line x1="{label_w}" y1="{legend_h}" x2="{label_w}" y2="{height - 2}" stroke="#000" stroke-width="0.8"/>')
+    for i, label in enumerate(labels):
+        y0 = legend_h + i * (band + band_gap) + band_gap / 2
+        parts.append(f'<text x="{label_w - 6}" y="{y0 + band / 2 + 4}" {font} text-anchor="end" fill="#000">{escape(label)}</text>')
+        for j, (_name, colour, values) in enumerate(series):
+            y = y0 + j * (bar + gap)
+            w = plot_w * values[i] / top
+            parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar}" fill="{colour}"/>'
+                         f'<text x="{label_w + w + 4:.1f}" y="{y + bar - 2}" {font} fill="#000">{values[i]}</text>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # the labels are escaped above; the rest are numbers
+
+
+# --- 整改台账 --------------------------------------------------------------------------------------
+
+@dataclass
+class LedgerRow:
+    """One finding of the ledger as the PDF and the xlsx print it."""
+
+    n: int
+    department: str
+    item: str
+    title: str
+    category: str
+    severity: str
+    found_on: datetime.date
+    due_date: datetime.date | None
+    status: str
+    overdue: bool
+    measures: str
+    closed_on: datetime.date | None
+    history: list[str]
+
+
+def _ledger_findings(data: ReportInput) -> QuerySet:
+    _walks, finding_period = _period(data)
+    findings = data.findings.filter(finding_period)
+    if data.department is not None:
+        findings = findings.filter(department=data.department)
+    return (with_overdue(findings, data.issued_on)
+            .select_related("department", "service_item", "created_by")
+            .prefetch_related(Prefetch("transitions", queryset=FindingTransition.objects.select_related("actor")))
+            .order_by("created_at", "id"))
+
+
+def _ledger_rows(findings: QuerySet) -> Iterator[LedgerRow]:
+    """The ledger's rows, streamed: findings come in chunks, each with its history prefetched.
+
+    Labels are looked up in dicts made once: ``get_FOO_display`` translates every choice on each call.
+    """
+    category, severity, status = ({code: str(label) for code, label in choices.choices}
+                                  for choices in (Category, Severity, FindingStatus))
+    stamp = get_format("DATETIME_FORMAT")
+    gap = "\u3000"  # an ideographic space: HTML keeps it, unlike two ASCII spaces
+
+    def when(value: datetime.datetime) -> str:
+        return dateformat.format(timezone.localtime(value), stamp)
+
+    filed = f"登记（{status[FindingStatus.OPEN]}）"
+    for n, f in enumerate(findings.iterator(chunk_size=CHUNK), start=1):
+        history = [gap.join([when(f.created_at), str(f.created_by), filed])]
+        history += [gap.join([when(t.at), str(t.actor), f"{status[t.from_status]}→{status[t.to_status]}", *([t.note] if t.note else [])])
+                    for t in f.transitions.all()]
+        yield LedgerRow(
+            n=n, department=f.department.name, item=f.service_item.name if f.service_item else "", title=f.title,
+            category=category[f.category], severity=severity[f.severity], found_on=_local_date(f.created_at),
+            due_date=f.due_date, status=status[f.status], overdue=f.is_overdue, measures=f.measures,
+            closed_on=_local_date(f.closed_at) if f.status == FindingStatus.CLOSED else None, history=history,
+        )
+
+
+def _ledger_context(data: ReportInput, progress: Progress) -> dict:
+    """The rows are rendered a chunk at a time: the template's {% for %} would make a list of them all."""
+    findings = _ledger_findings(data)
+    total = findings.count()
+    progress(10)
+    rows_template = get_template("reports/pdf/_ledger_rows.html")
+    fragments, done = [], 0
+    rows = _ledger_rows(findings)
+    while chunk := list(islice(rows, CHUNK)):
+        fragments.append(rows_template.render({"rows": chunk}))
+        done += len(chunk)
+        progress(10 + 45 * done // max(total, 1))
+    period = _period_text(data) if (data.period_start or data.period_end) else ""
+    # Safe: the fragments come from a template that escaped every value.
+    return {"rows_html": mark_safe("".join(fragments)), "total": total, "period": period}
