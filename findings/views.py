@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import office_page, page
 from accounts.queries import is_office
+from chizhou_walkthrough import submissions
 from chizhou_walkthrough.errors import ActionError
 from inspections import actions as walk_actions
 from inspections import queries as walk_queries
@@ -100,6 +101,8 @@ def finding_file(request):
     initial = {}
     if question:
         initial = {"category": question.category, "title": f"{walkthrough.service_item.name}：{question.text}"}
+    if request.method == "POST" and (repeat := submissions.claim(request)):
+        return repeat
     form = FileForm(request.POST or None, from_walkthrough=walkthrough is not None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -115,7 +118,9 @@ def finding_file(request):
             form.add_error(None, exc)
         else:
             messages.success(request, _("Finding filed."))
+            submissions.record(request, reverse("finding-detail", args=[finding.pk]))
             return redirect("finding-detail", pk=finding.pk)
+    submissions.release(request)
     return render(request, "findings/file.html", {"form": form, "walkthrough": walkthrough, "question": question})
 
 
@@ -216,15 +221,22 @@ def finding_comment(request, pk):
     finding = get_object_or_404(queries.findings_visible(request.user), pk=pk)
     if not queries.finding_may_comment(request.user, finding):
         raise PermissionDenied
+    url = reverse("finding-detail", args=[pk]) + "#comments"
+    if repeat := submissions.claim(request):
+        return repeat
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
             actions.comment_add(finding=finding, actor=request.user, body=form.cleaned_data["body"])
         except ActionError as exc:
+            submissions.release(request)
             messages.error(request, exc.message)
+        else:
+            submissions.record(request, url)
     else:
+        submissions.release(request)
         messages.error(request, _("The comment is longer than 4000 characters."))
-    return redirect(reverse("finding-detail", args=[pk]) + "#comments")
+    return redirect(url)
 
 
 @require_POST

@@ -16,12 +16,14 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import office_page
+from chizhou_walkthrough import submissions
 from chizhou_walkthrough.errors import ActionError
 from services.models import ServiceItem
 
@@ -106,6 +108,8 @@ def _new_code() -> str:
 def public_request(request):
     if request.method == "POST" and _over_limit(request, "submit"):
         return _limited(request)
+    if request.method == "POST" and (repeat := submissions.claim(request)):
+        return repeat
     form = PublicRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -118,7 +122,10 @@ def public_request(request):
                 name=data["name"].strip(), phone=data["phone"], description=data["description"].strip(),
                 preferred_date=data["preferred_date"],
             )
+        thanks = f"{reverse('public-status')}?code={item.code}"
+        submissions.record(request, thanks)
         return render(request, "public/thanks.html", {"code": item.code})
+    submissions.release(request)
     return render(request, "public/request.html", {"form": form})
 
 

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import page
 from services.models import BundleItem
 from accounts.queries import is_office
+from chizhou_walkthrough import submissions
 from chizhou_walkthrough.errors import ActionError
 
 from . import actions, queries
@@ -115,6 +117,8 @@ def walkthrough_plan(request):
     if not queries.leaders_plannable(request.user).exists():
         raise PermissionDenied
     initial = {"scheduled_for": request.GET.get("date") or timezone.localdate(), "mode": request.GET.get("mode") or Mode.SIMULATE}
+    if request.method == "POST" and (repeat := submissions.claim(request)):
+        return repeat
     form = PlanForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -128,7 +132,9 @@ def walkthrough_plan(request):
             form.add_error(None, exc)
         else:
             messages.success(request, _("Walkthrough planned."))
+            submissions.record(request, reverse("walkthrough-detail", args=[walkthrough.pk]))
             return redirect("walkthrough-detail", pk=walkthrough.pk)
+    submissions.release(request)
     return render(request, "inspections/plan.html", {"form": form})
 
 

@@ -379,6 +379,7 @@ def catalog_import(*, path: str | Path, actor=None, source: str = RevisionSource
 
         try:
             with transaction.atomic():
+                _lock_catalog()
                 touched = _import_items(sheets["items"], errors, result, str(SHEET_ITEMS))
                 if sheets.get("materials") is not None:
                     _import_materials(sheets["materials"], errors, result, str(SHEET_MATERIALS))
@@ -396,6 +397,20 @@ def catalog_import(*, path: str | Path, actor=None, source: str = RevisionSource
     result.errors = errors.rows
     result.error_count = errors.count
     return result
+
+
+CATALOG_LOCK = 0x43415441  # "CATA": one catalog import at a time, across every machine
+
+
+def _lock_catalog() -> None:
+    """Two imports of the same file at once must not race on new codes: the second waits.
+    PostgreSQL: a transaction-scoped advisory lock in the shared database. SQLite already
+    serialises writers (transactions begin IMMEDIATE)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CATALOG_LOCK])
 
 
 def _import_items(rows, errors: ErrorLog, result: ImportResult, sheet: str) -> list[int]:

@@ -74,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "chizhou_walkthrough.navigation.navigation",
             ],
+            "builtins": ["chizhou_walkthrough.template_tags"],
         },
     },
 ]
