@@ -1,6 +1,9 @@
 """API conventions shared by every endpoint (API.md "Ground rules")."""
 from collections.abc import Callable, Mapping
 
+import django_filters
+from django import forms
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -92,3 +95,34 @@ class TokenRateThrottle(ScopedRateThrottle, throttling.UserRateThrottle):
 
 class AnonymousRateThrottle(ScopedRateThrottle, throttling.AnonRateThrottle):
     """Per address for requests without credentials."""
+
+
+# Ids are 64-bit: a number past that is no id, answered like any unknown id — never a 500 from
+# the database ("int too large" on SQLite, "out of range" on PostgreSQL).
+MAX_ID = 2**63 - 1
+ID_REGEX = r"[0-9]{1,18}"
+
+
+class IdChoiceField(django_filters.fields.ModelChoiceField):
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if not text.isdigit() or not 0 < int(text) <= MAX_ID:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(text)
+
+
+class IdFilter(django_filters.ModelChoiceFilter):
+    """Filter by the id of a related object; anything that is not a possible id is a 400."""
+
+    field_class = IdChoiceField
+
+
+class IdNumberFilter(django_filters.NumberFilter):
+    """A bare id filter (no queryset): bounded like any id."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)

@@ -18,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
-from chizhou_walkthrough.api import CursorPagination, RejectUnknownKeys, perform_action
+from chizhou_walkthrough.api import ID_REGEX, IdFilter, CursorPagination, RejectUnknownKeys, perform_action
 from inspections import queries as inspection_queries
 from inspections.models import Walkthrough
 from services.models import Department
@@ -204,7 +204,7 @@ class FindingFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=FindingStatus.choices)
     category = django_filters.ChoiceFilter(choices=Category.choices)
     severity = django_filters.ChoiceFilter(choices=Severity.choices)
-    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all())
+    department = IdFilter(queryset=Department.objects.all())
     overdue = StrictBooleanFilter(method="filter_overdue",
                                   help_text=_("Past the deadline and not closed or dismissed (true), or not (false)."))
     updated_since = AwareIsoDateTimeFilter(
@@ -313,6 +313,7 @@ class FindingViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retr
     `updated_at`). A finding reassigned out of a scoped client's department leaves its list.
     """
 
+    lookup_value_regex = ID_REGEX
     serializer_class = FindingSerializer
     filterset_class = FindingFilter
     pagination_class = FindingSyncPagination

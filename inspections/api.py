@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
-from chizhou_walkthrough.api import RejectUnknownKeys, perform_action
+from chizhou_walkthrough.api import ID_REGEX, IdFilter, IdNumberFilter, RejectUnknownKeys, perform_action
 from services import queries as service_queries
 from services.models import Department, ServiceItem
 
@@ -147,10 +147,10 @@ class WalkthroughErrorSerializer(serializers.Serializer):
 class WalkthroughFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Status.choices)
     mode = django_filters.ChoiceFilter(choices=Mode.choices)
-    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all())
+    department = IdFilter(queryset=Department.objects.all())
     # A number, not a choice among users: an unknown id gives an empty list, not a 400 that
     # would tell which user ids exist.
-    leader = django_filters.NumberFilter(field_name="leader_id", help_text=_("The leading head's user id."))
+    leader = IdNumberFilter(field_name="leader_id", help_text=_("The leading head's user id."))
     scheduled_after = django_filters.DateFilter(field_name="scheduled_for", lookup_expr="gte",
                                                 help_text=_("Scheduled on or after this date."))
     scheduled_before = django_filters.DateFilter(field_name="scheduled_for", lookup_expr="lte",
@@ -212,6 +212,7 @@ class WalkthroughViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     """Walkthroughs the caller may see: the office all, a department its items', a head also those
     they walk elsewhere, an API client its scope. Writes: the walkthrough's own head or the office."""
 
+    lookup_value_regex = ID_REGEX
     serializer_class = WalkthroughSerializer
     filterset_class = WalkthroughFilter
     ordering = ("-scheduled_for", "-id")

@@ -8,6 +8,8 @@ from rest_framework.exceptions import ValidationError
 
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
 
+from chizhou_walkthrough.api import ID_REGEX, IdFilter
+
 from . import actions, queries
 from .models import Department, ItemType, Material, ServiceItem, Step
 
@@ -84,7 +86,7 @@ class ServiceItemSerializer(serializers.ModelSerializer):
 
 
 class ServiceItemFilter(django_filters.FilterSet):
-    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all())
+    department = IdFilter(queryset=Department.objects.all())
     item_type = django_filters.ChoiceFilter(choices=ItemType.choices)
     high_frequency = django_filters.BooleanFilter()
     enterprise_related = django_filters.BooleanFilter()
@@ -112,6 +114,7 @@ class CatalogManagePermission(permissions.BasePermission):
 
 
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = ID_REGEX
     serializer_class = DepartmentSerializer
     filterset_class = DepartmentFilter
 
@@ -122,6 +125,7 @@ class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
 class ServiceItemViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Service items of the catalog. Anyone signed in reads; only the office creates and changes."""
 
+    lookup_value_regex = ID_REGEX
     serializer_class = ServiceItemSerializer
     filterset_class = ServiceItemFilter
     permission_classes = [*DEFAULT_PERMISSIONS, CatalogManagePermission]

@@ -110,3 +110,14 @@ def test_sync_sees_every_change_once_while_another_thread_changes_findings(depar
     assert set(ids) == {f.pk for f in findings}  # every finding seen
     assert len(seen) == len(set(seen))  # never the same version twice
     connection.close()
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/findings/99999999999999999999999/", "/api/v1/walkthroughs/?leader=99999999999999999999999",
+    "/api/v1/findings/?department=-1e300", "/api/v1/service-items/?department=18446744073709551616",
+    "/api/v1/walkthroughs/?department=9223372036854775808", "/api/v1/reports/9999999999999999999/",
+])
+def test_ids_beyond_64_bits_are_400_or_404_never_500(path, office):
+    api = APIClient()
+    api.force_authenticate(office)
+    assert api.get(path).status_code in (400, 404)

@@ -4,10 +4,14 @@ import tempfile
 import uuid
 
 # Set before base settings read them, and inherited by the worker process the tests start,
-# so that test run and worker share files and queue but stay apart from any other run.
-os.environ.setdefault("TEST_MEDIA_ROOT", tempfile.mkdtemp(prefix="cw-media-"))
-os.environ.setdefault("CELERY_FILESYSTEM_BROKER_DIR", tempfile.mkdtemp(prefix="cw-broker-"))
-os.environ.setdefault("CELERY_QUEUE", f"test-{uuid.uuid4().hex[:8]}")
+# so that test run and worker share files and queue but stay apart from any other run — and,
+# under pytest-xdist, from the other test processes of the same run (each has its own).
+_XDIST = os.environ.get("PYTEST_XDIST_WORKER", "")
+if os.environ.get("CW_TEST_ENV_FOR") != _XDIST:
+    os.environ["CW_TEST_ENV_FOR"] = _XDIST
+    os.environ["TEST_MEDIA_ROOT"] = tempfile.mkdtemp(prefix=f"cw-media-{_XDIST}")
+    os.environ["CELERY_FILESYSTEM_BROKER_DIR"] = tempfile.mkdtemp(prefix=f"cw-broker-{_XDIST}")
+    os.environ["CELERY_QUEUE"] = f"test-{uuid.uuid4().hex[:8]}{_XDIST}"
 
 from .base import *  # noqa: E402,F401,F403
 from .base import REST_FRAMEWORK  # noqa: E402
@@ -22,3 +26,10 @@ REST_FRAMEWORK = {
 # A worker started by the tests connects to the test database by this name.
 if os.environ.get("CW_TEST_DATABASE_NAME"):
     DATABASES["default"]["NAME"] = os.environ["CW_TEST_DATABASE_NAME"]  # noqa: F405
+
+# Each xdist process clears only its own cache: a Redis database of its own (2, 3, …).
+if CACHES["default"]["BACKEND"].endswith("RedisCache") and _XDIST.startswith("gw"):  # noqa: F405
+    from urllib.parse import urlsplit, urlunsplit
+
+    _parts = urlsplit(CACHES["default"]["LOCATION"])  # noqa: F405
+    CACHES["default"]["LOCATION"] = urlunsplit(_parts._replace(path=f"/{2 + int(_XDIST[2:])}"))  # noqa: F405

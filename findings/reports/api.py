@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
+from chizhou_walkthrough.api import ID_REGEX
 from chizhou_walkthrough.errors import ActionError, api_error
 from inspections.queries import walkthroughs_visible
 from services.models import Department
@@ -52,6 +53,7 @@ class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ReportSerializer
     permission_classes = DEFAULT_PERMISSIONS
+    lookup_value_regex = ID_REGEX
     ordering = ("-created_at", "-id")
 
     def get_queryset(self):
