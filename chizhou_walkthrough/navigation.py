@@ -24,6 +24,7 @@ ENTRIES = [
     Entry(_("Reports"), "report-list"),
     Entry(_("Public requests"), "public-request-list", office_only=True),
     Entry(_("Service catalog"), "catalog-list"),
+    Entry(_("Certificate graph"), "certificate-graph", office_only=True),
     Entry(_("Administration"), "admin:index", office_only=True),
     Entry(_("API"), "v1:api-docs"),
 ]

@@ -15,6 +15,7 @@ from findings.reports import api as reports_api
 from inspections import api as inspections_api
 from inspections import public
 from services import api as services_api
+from services import certificate_views
 from services import views as services_views
 
 from . import views
@@ -46,6 +47,8 @@ urlpatterns = [
     path("accounts/password/done/", page(auth_views.PasswordChangeDoneView.as_view()), name="password_change_done"),
     path("catalog/", services_views.item_list, name="catalog-list"),
     path("catalog/<int:pk>/", services_views.item_detail, name="catalog-detail"),
+    path("catalog/certificates/", certificate_views.certificate_graph, name="certificate-graph"),
+    path("catalog/certificates/file/", certificate_views.certificate_file_finding, name="certificate-file-finding"),
     path("catalog/export.xlsx", services_views.catalog_download, {"fmt": "xlsx"}, name="catalog-export-xlsx"),
     path("catalog/export.csv", services_views.catalog_download, {"fmt": "csv"}, name="catalog-export-csv"),
     path("walkthroughs/", include("inspections.urls")),

@@ -150,6 +150,10 @@ MATRIX: dict[str, list[Case]] = {
         Case(lambda o: f"/catalog/{o['item_b'].pk}/", PAGE, note="the catalog is not walled: heads walk other units' items"),
         Case(lambda o: "/catalog/999999/", {**PAGE, **{r: 404 for r in ("office", "leader_a", "liaison_a", "leader_b")}}),
     ],
+    "certificate-graph": [Case(lambda o: "/catalog/certificates/", OFFICE_PAGE)],
+    "certificate-file-finding": [Case(lambda o: "/catalog/certificates/file/", {**OFFICE_PAGE, "office": 302}, method="post",
+                                      data=lambda o: {"problem": f"self:{o['item_a'].pk}-{o['item_a'].pk}"},
+                                      note="a problem no longer in the catalog: nothing filed, back to the page")],
     "catalog-export-xlsx": [Case(lambda o: "/catalog/export.xlsx", PAGE)],
     "catalog-export-csv": [Case(lambda o: "/catalog/export.csv", PAGE)],
     # --- walkthroughs: department A's walkthrough, walked by leader_a ----------------------------
