@@ -43,3 +43,19 @@ def upload_check(upload: UploadedFile) -> tuple[str, str]:
 def generated_name(extension: str) -> str:
     """The stored name says nothing of the uploader's: no paths, no guessable names."""
     return f"{uuid.uuid4().hex}.{extension}"
+
+
+def evidence_response(evidence, *, prefix: str):
+    """Serve a stored photo or PDF (already permission-checked by the caller) under a neutral name.
+    Only content types that ``upload_check`` admitted are ever stored, so they are shown inline."""
+    from django.http import FileResponse, Http404
+
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=evidence.content_type)
+    extension = evidence.file.name.rsplit(".", 1)[-1]
+    response["Content-Disposition"] = f'inline; filename="{prefix}-{evidence.pk}.{extension}"'
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -3,7 +3,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from accounts.decorators import office_page, page
 from accounts.queries import is_office
 from chizhou_walkthrough import submissions
 from chizhou_walkthrough.errors import ActionError
+from chizhou_walkthrough.uploads import evidence_response
 from inspections import actions as walk_actions
 from inspections import queries as walk_queries
 from inspections.checklists import BY_CODE, BY_MODE
@@ -280,12 +280,5 @@ def proposal_decide(request, walkthrough_pk, key):
 @page
 def finding_evidence_download(request, pk):
     evidence = get_object_or_404(FindingEvidence.objects.filter(finding__in=queries.findings_visible(request.user)), pk=pk)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=evidence.content_type)
-    response["Content-Disposition"] = f'inline; filename="finding-evidence-{evidence.pk}.{evidence.file.name.rsplit(".", 1)[-1]}"'
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return evidence_response(evidence, prefix="finding-evidence")
 

@@ -5,7 +5,6 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +16,7 @@ from services.models import BundleItem
 from accounts.queries import is_office
 from chizhou_walkthrough import submissions
 from chizhou_walkthrough.errors import ActionError
+from chizhou_walkthrough.uploads import evidence_response
 
 from . import actions, queries
 from .checklists import sections_for
@@ -309,12 +309,4 @@ def _respond(request, pk, template, error, *, status=200, **extra):
 def evidence_download(request, pk):
     """Evidence is served only to whoever may see its walkthrough; elsewhere it does not exist."""
     evidence = get_object_or_404(Evidence.objects.filter(walkthrough__in=queries.walkthroughs_visible(request.user)), pk=pk)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=evidence.content_type)
-    disposition = "inline" if evidence.is_image or evidence.content_type == "application/pdf" else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="evidence-{evidence.pk}.{evidence.file.name.rsplit(".", 1)[-1]}"'
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return evidence_response(evidence, prefix="evidence")
