@@ -75,9 +75,9 @@ def test_sync_sees_every_change_once_while_another_thread_changes_findings(depar
     """One thread keeps changing findings; the client walks updated_since pages meanwhile. Every
     change made before the walk began is seen once; changes made meanwhile are seen at most once per change."""
     office = make_user("sync_office", "office")
+    since = (timezone.now() - datetime.timedelta(seconds=1)).isoformat()  # before any of them exists
     findings = [finding_actions.finding_file(actor=office, department=department_a, category="hotline", title=f"同步{i}")
                 for i in range(60)]
-    since = (timezone.now() - datetime.timedelta(seconds=1)).isoformat()
     stop = threading.Event()
     changed: list[tuple[int, datetime.datetime]] = []
 
