@@ -82,6 +82,8 @@ class Finding(models.Model):
         verbose_name_plural = _("findings")
         indexes = [
             models.Index(fields=["updated_at", "id"], name="finding_sync"),
+            # A department's own list and the API's department filter walk this (bench/api_list.py).
+            models.Index(fields=["department", "updated_at", "id"], name="finding_dept_sync"),
             models.Index(fields=["department", "status"], name="finding_dept_status"),
             models.Index(fields=["status", "created_at"], name="finding_status_created"),
             models.Index(fields=["category"], name="finding_category"),
