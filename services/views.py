@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from . import queries
 from .catalog_io import catalog_export
-from .models import Department, ItemType, MaterialSource
+from .models import ItemType, MaterialSource
 
 PAGE_SIZE = 30
 

@@ -1,5 +1,4 @@
 """A head on a phone at the window: plan, start, log, photograph, count, answer, complete."""
-import io
 
 import pytest
 from django.utils import timezone

@@ -3,7 +3,7 @@ import pytest
 from django.urls import reverse
 
 from services.models import CatalogImport, ImportStatus, ServiceItem
-from tests.conftest import make_user, wait_for
+from tests.conftest import wait_for
 from tests.test_catalog_import import good_rows, workbook
 
 pytestmark = pytest.mark.slow
@@ -29,7 +29,7 @@ def test_upload_is_imported_by_the_worker(client, celery_worker, tmp_path, depar
     assert job.status == ImportStatus.DONE, (job.errors, celery_worker.output)
     assert (job.items_created, job.items_updated) == (2, 0)
     assert ServiceItem.objects.filter(code__in=["A-001", "A-002"]).count() == 2
-    assert f"catalog_import_run[" in celery_worker.output
+    assert "catalog_import_run[" in celery_worker.output
     # the result page lists it in Chinese
     page = client.get(reverse("admin:services_catalogimport_change", args=[job.pk])).content.decode()
     assert "已导入" in page
