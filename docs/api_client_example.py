@@ -3,7 +3,7 @@
 
 Standard library only, so a city's 12345 hotline or the provincial platform can run it as is:
 
-    python docs/api_client_example.py --base-url https://walk.chizhou.example --token KEY \\
+    python docs/api_client_example.py --base-url https://walk.chizhou.example --token=KEY \\
         --state sync-state.json --report department --department 3 --out notice.pdf
 
 Sync: the first run fetches every finding; each later run asks for ``updated_since`` = the time of
@@ -87,7 +87,7 @@ def download_report(api: Api, body: dict, out: str, wait_seconds: int = 300) -> 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", required=True)
-    parser.add_argument("--token", required=True)
+    parser.add_argument("--token", required=True, help='write it as --token=KEY: a key may begin with "-"')
     parser.add_argument("--state", help="a JSON file remembering where the last sync ended")
     parser.add_argument("--report", choices=["walkthrough", "department", "bulletin", "ledger"])
     parser.add_argument("--department", type=int)

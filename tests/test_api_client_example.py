@@ -16,7 +16,8 @@ def test_sync_then_download_a_report(live_server, celery_worker, office, departm
     finding_actions.finding_file(actor=office, department=department_a, category="hotline", title="热线无人接听")
     _token, key = account_actions.api_token_create(user=office, name="example", created_by=None)
     state, out = tmp_path / "state.json", tmp_path / "notice.pdf"
-    args = [sys.executable, str(SCRIPT), "--base-url", live_server.url, "--token", key, "--state", str(state)]
+    # a key may begin with "-", so it is given as --token=KEY
+    args = [sys.executable, str(SCRIPT), "--base-url", live_server.url, f"--token={key}", "--state", str(state)]
     first = subprocess.run(args + ["--report", "department", "--department", str(department_a.pk), "--out", str(out)],
                            capture_output=True, text=True, timeout=180)
     assert first.returncode == 0, first.stderr
