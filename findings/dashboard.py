@@ -44,38 +44,29 @@ class Filters:
         return out
 
 
-def _findings(scope_department_id: int | None, f: Filters):
-    qs = Finding.objects.all()
+def _scoped(queryset, scope_department_id: int | None, f: Filters, *, period_field: str):
+    """The scope and the filters, the same for findings and walkthroughs; only the date differs."""
     if scope_department_id is not None:
-        qs = qs.filter(department_id=scope_department_id)
+        queryset = queryset.filter(department_id=scope_department_id)
     if f.department_id:
-        qs = qs.filter(department_id=f.department_id)
+        queryset = queryset.filter(department_id=f.department_id)
     if f.region_id:
-        qs = qs.filter(department__region_id=f.region_id)
+        queryset = queryset.filter(department__region_id=f.region_id)
     if f.level:
-        qs = qs.filter(department__level=f.level)
+        queryset = queryset.filter(department__level=f.level)
     if f.period_start:
-        qs = qs.filter(created_at__date__gte=f.period_start)
+        queryset = queryset.filter(**{f"{period_field}__gte": f.period_start})
     if f.period_end:
-        qs = qs.filter(created_at__date__lte=f.period_end)
-    return qs
+        queryset = queryset.filter(**{f"{period_field}__lte": f.period_end})
+    return queryset
+
+
+def _findings(scope_department_id: int | None, f: Filters):
+    return _scoped(Finding.objects.all(), scope_department_id, f, period_field="created_at__date")
 
 
 def _walkthroughs(scope_department_id: int | None, f: Filters):
-    qs = Walkthrough.objects.exclude(status=Status.CANCELLED)
-    if scope_department_id is not None:
-        qs = qs.filter(department_id=scope_department_id)
-    if f.department_id:
-        qs = qs.filter(department_id=f.department_id)
-    if f.region_id:
-        qs = qs.filter(department__region_id=f.region_id)
-    if f.level:
-        qs = qs.filter(department__level=f.level)
-    if f.period_start:
-        qs = qs.filter(scheduled_for__gte=f.period_start)
-    if f.period_end:
-        qs = qs.filter(scheduled_for__lte=f.period_end)
-    return qs
+    return _scoped(Walkthrough.objects.exclude(status=Status.CANCELLED), scope_department_id, f, period_field="scheduled_for")
 
 
 _GROUP = Case(*[When(category=code, then=Value(group)) for code, group in GROUP_OF.items()],

@@ -250,3 +250,17 @@ def broker_unreachable():
     finally:
         app.conf.update(saved)
         reset_pools()
+
+
+def api_client(user=None):
+    """An API client acting as ``user``: the real token header for API accounts, a forced
+    session for people, nobody when ``user`` is None."""
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    if user is not None:
+        if user.role == Role.API:
+            api.credentials(HTTP_AUTHORIZATION=f"Token {user.token_key}")
+        else:
+            api.force_authenticate(user)
+    return api

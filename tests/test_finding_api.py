@@ -7,7 +7,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from accounts.models import Role
 from findings import actions
@@ -15,7 +14,7 @@ from findings.models import Finding, FindingStatus, FindingTransition
 from findings.queries import MOVES
 from inspections import actions as inspection_actions
 from inspections.models import Status
-from tests.conftest import make_item, make_user
+from tests.conftest import api_client, make_item, make_user
 
 FINDINGS = "/api/v1/findings/"
 DAY = datetime.date(2026, 3, 2)
@@ -31,14 +30,7 @@ def item_b(department_b):
     return make_item(department_b, "B-1")
 
 
-def client(user=None) -> APIClient:
-    api = APIClient()
-    if user is not None:
-        if user.role == Role.API:
-            api.credentials(HTTP_AUTHORIZATION=f"Token {user.token_key}")  # the real header
-        else:
-            api.force_authenticate(user)
-    return api
+client = api_client  # the shared helper of conftest
 
 
 def url(finding, suffix=""):

@@ -4,12 +4,11 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from accounts.models import Role
 from inspections import actions
 from inspections.models import Status, TimelineEvent, Walkthrough, WalkthroughTransition
-from tests.conftest import make_item, make_user
+from tests.conftest import api_client, make_item, make_user
 
 WALKS = "/api/v1/walkthroughs/"
 DAY = datetime.date(2026, 3, 2)
@@ -25,14 +24,7 @@ def item_b(department_b):
     return make_item(department_b, "B-1")
 
 
-def client(user=None) -> APIClient:
-    api = APIClient()
-    if user is not None:
-        if user.role == Role.API:
-            api.credentials(HTTP_AUTHORIZATION=f"Token {user.token_key}")  # the real header
-        else:
-            api.force_authenticate(user)
-    return api
+client = api_client  # the shared helper of conftest
 
 
 def plan(item, leader, *, actor=None, mode="simulate", scheduled_for=DAY) -> Walkthrough:
