@@ -1,11 +1,12 @@
-"""Benchmark: the dashboard (``dashboard_figures`` and the ``/dashboard/`` page) at two data sizes.
+"""Benchmark: the dashboard (``dashboard_figures``, the ``/dashboard/`` page) and the findings page at two data sizes.
 
     python bench/dashboard.py [--small 10000] [--big 1000000] [--db-small cw_bench_x --db-big cw_bench_y]
 
 For each campaign it times, in a process of its own connected to that database (base settings,
 DEBUG=false), the median of ``--repeat`` runs of ``dashboard_figures`` for the office (the whole
 city) and for the busiest department, and of the whole ``/dashboard/`` page for an office user
-(through Django's test client: view, queries and template, no HTTP server), and prints the ratio
+(through Django's test client: view, queries and template, no HTTP server), and of the ``/findings/``
+page (unfiltered, the busiest department's rectifying findings, overdue), and prints the ratio
 big / small (target ≤ 3×) and the number of queries per page.
 
 Without ``--db-*`` it creates scratch databases ``cw_bench_dash_small``/``cw_bench_dash_big`` with
@@ -77,6 +78,19 @@ def measure(repeat: int) -> dict:
     with CaptureQueriesContext(connection) as ctx:
         page()
     out["page_queries"] = len(ctx.captured_queries)
+
+    def findings_page(query=""):
+        def get():
+            r = client.get(f"/findings/{query}")
+            assert r.status_code == 200, r.status_code
+        return get
+
+    out["findings_office"] = median_of(findings_page())
+    out["findings_filtered"] = median_of(findings_page(f"?department={busiest}&status=rectifying"))
+    out["findings_overdue"] = median_of(findings_page("?overdue=on"))
+    with CaptureQueriesContext(connection) as ctx:
+        findings_page()()
+    out["findings_queries"] = len(ctx.captured_queries)
     return out
 
 
@@ -111,10 +125,14 @@ def main():
         print(f"  {'':34} {s['findings']:>12,} {b['findings']:>12,}   ratio (target ≤ 3)")
         for key, label in (("figures_office", "dashboard_figures, office"),
                            ("figures_department", "dashboard_figures, busiest dept"),
-                           ("page_office", "/dashboard/ page, office")):
+                           ("page_office", "/dashboard/ page, office"),
+                           ("findings_office", "/findings/ page, office"),
+                           ("findings_filtered", "/findings/?department=…&status=…"),
+                           ("findings_overdue", "/findings/?overdue=on")):
             ratio = b[key] / s[key]
             print(f"  {label:34} {s[key] * 1000:10.1f}ms {b[key] * 1000:10.1f}ms   {ratio:6.1f}×  {'ok' if ratio <= 3 else 'MISSED'}")
         print(f"  queries per /dashboard/ page       {s['page_queries']:>12} {b['page_queries']:>12}")
+        print(f"  queries per /findings/ page        {s['findings_queries']:>12} {b['findings_queries']:>12}")
     finally:
         for db in created:
             c.drop_scratch(db)

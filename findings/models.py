@@ -87,12 +87,49 @@ class Finding(models.Model):
             models.Index(fields=["department", "status"], name="finding_dept_status"),
             models.Index(fields=["status", "created_at"], name="finding_status_created"),
             models.Index(fields=["category"], name="finding_category"),
+            # The dashboard counts the days at either end of a period from the findings themselves.
+            models.Index(fields=["created_at", "id"], name="finding_created"),
             # Overdue = past the deadline and not struck off: a partial index keeps it cheap.
             models.Index(fields=["due_date"], name="finding_open_due", condition=Q(status__in=["open", "rectifying", "submitted"])),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class Tally(models.Model):
+    """How many findings (or walkthroughs) a department filed (or scheduled) in a month, by one
+    dimension's value.
+
+    Written only by the database: triggers on the findings and walkthroughs tables (``tally.py``)
+    add and subtract rows in the same statement as the change, whatever made it (a page, the API,
+    the admin, a bulk load). The dashboard reads its counts here instead of counting a million
+    findings. ``dimension`` is, for findings, ``status``, ``severity``, ``category``, ``closedays``
+    (days from filing to closing, to the nearest day, for closed findings) or ``opendue`` (the
+    deadline of findings not yet struck off: "overdue" is a sum over deadlines before today); for
+    walkthroughs ``walk`` (``mode:status``). On ``status`` rows of closed findings ``on_time`` and the
+    three simplification figures are summed too. Rows without a department count the whole city
+    (``tally.CITY_DIMENSIONS`` only).
+    """
+
+    department = models.ForeignKey("services.Department", on_delete=models.CASCADE, related_name="+", null=True)
+    month = models.DateField()  # the first day of the month (local time) the rows were filed or scheduled in
+    dimension = models.CharField(max_length=10)
+    value = models.CharField(max_length=32)
+    n = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    materials_cut = models.IntegerField(default=0)
+    days_cut = models.IntegerField(default=0)
+    visits_cut = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Dimension first: the dashboard reads one dimension at a time.
+            models.UniqueConstraint(fields=["dimension", "department", "month", "value"], name="tally_key",
+                                    condition=Q(department__isnull=False)),
+            models.UniqueConstraint(fields=["dimension", "month", "value"], name="tally_city_key",
+                                    condition=Q(department__isnull=True)),
+        ]
 
 
 class FindingTransition(models.Model):

@@ -1,4 +1,5 @@
 """The dashboard: figures equal independent counts, a fixed number of queries, department walls."""
+import collections
 import datetime
 import io
 import random
@@ -163,3 +164,54 @@ def test_exports(client, office, city):
         rows = list(sheet.iter_rows(values_only=True))
         assert len(rows) >= 2 and all(isinstance(h, str) for h in rows[0])
     assert client.get("/dashboard/export/secret.xlsx").status_code == 403
+
+
+def _spread_over_months(rng, today):
+    """Re-date every finding over the last ~150 days (the tally follows: triggers), closing after it."""
+    for finding in Finding.objects.all():
+        created = timezone.now() - datetime.timedelta(days=rng.randint(0, 150), hours=rng.randint(0, 23))
+        closed = created + datetime.timedelta(days=rng.randint(0, 40), hours=rng.randint(0, 23)) if finding.closed_at else None
+        Finding.objects.filter(pk=finding.pk).update(created_at=created, closed_at=closed)
+
+
+@pytest.mark.parametrize("period", ["all", "whole months", "mid to mid", "one month's middle", "since only",
+                                    "until only", "a single day"])
+def test_any_period_counts_what_a_recount_does(office, city, period):
+    """Whole months come from the tally, the days at either end from the findings: the sum is exact."""
+    departments, items = city
+    rng = random.Random(11)
+    seed(office, departments, items, 400)
+    today = timezone.localdate()
+    _spread_over_months(rng, today)
+    month = today.replace(day=1)
+    three_back = (month - datetime.timedelta(days=80)).replace(day=1)
+    start, end = {
+        "all": (None, None),
+        "whole months": (three_back, month - datetime.timedelta(days=1)),
+        "mid to mid": (three_back + datetime.timedelta(days=9), today - datetime.timedelta(days=5)),
+        "one month's middle": (three_back + datetime.timedelta(days=3), three_back + datetime.timedelta(days=20)),
+        "since only": (three_back + datetime.timedelta(days=12), None),
+        "until only": (None, three_back + datetime.timedelta(days=40)),
+        "a single day": (today - datetime.timedelta(days=33),) * 2,
+    }[period]
+    figures = dashboard_figures(scope_department_id=None, filters=Filters(period_start=start, period_end=end), today=today)
+    rows = [f for f in Finding.objects.all()
+            if (start is None or timezone.localtime(f.created_at).date() >= start)
+            and (end is None or timezone.localtime(f.created_at).date() <= end)]
+    expected = independent(rows, today)
+    for key, value in expected.items():
+        assert figures["totals"][key] == value, key
+    on_time = [f for f in rows if f.status == "closed" and f.due_date and timezone.localtime(f.closed_at).date() <= f.due_date]
+    assert figures["totals"]["closed_on_time"] == len(on_time)
+    for field in ("severity", "category", "status"):
+        assert figures[f"by_{field}"] == dict(collections.Counter(getattr(f, field) for f in rows)), field
+    by_dept = {d["id"]: d for d in figures["ranking"]}
+    for dept in departments:
+        mine = [f for f in rows if f.department_id == dept.pk]
+        got = by_dept.get(dept.pk, {"findings": 0, "closed": 0})
+        assert (got["findings"], got["closed"]) == (len(mine), sum(f.status == "closed" for f in mine)), dept.name
+    durations = sorted((f.closed_at - f.created_at).total_seconds() / 86400 for f in rows if f.status == "closed")
+    if durations:  # the tally keeps whole days: the median is the middle finding's, within a day
+        assert figures["totals"]["median_days"] == pytest.approx(durations[len(durations) // 2], abs=1)
+    else:
+        assert figures["totals"]["median_days"] is None
