@@ -25,13 +25,15 @@ class TokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token header.")) from None
-        token = (
-            ApiToken.objects.select_related("user", "user__department")
-            .filter(key_hash=token_hash(key), revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
-        if token is None:
-            raise exceptions.AuthenticationFailed(_("Invalid or revoked token."))
+        # One query, token with its user, on every request: no cache, so that revoking a token or
+        # deactivating its user takes effect at once. get(), not first(): key_hash is unique, and
+        # first() would order by the model's created_at for nothing.
+        try:
+            token = ApiToken.objects.select_related("user", "user__department").get(
+                key_hash=token_hash(key), revoked_at__isnull=True, user__is_active=True
+            )
+        except ApiToken.DoesNotExist:
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked token.")) from None
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

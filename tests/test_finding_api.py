@@ -7,11 +7,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 
 from accounts.models import Role
 from findings import actions
+from findings.api import FindingSerializer
 from findings.models import Finding, FindingStatus, FindingTransition
-from findings.queries import MOVES
+from findings.queries import MOVES, with_overdue
 from inspections import actions as inspection_actions
 from inspections.models import Status
 from tests.conftest import api_client, make_item, make_user
@@ -108,6 +110,72 @@ def test_history_shape_and_order(finding_a, office, liaison_a):
     assert history[2]["note"] == "证据不足"
     times = [datetime.datetime.fromisoformat(h["at"]) for h in history]
     assert times == sorted(times)
+
+
+# --- the list's rows: finding_row() renders exactly what FindingSerializer does ------------------------
+
+@pytest.fixture
+def varied(office, leader_a, liaison_a, department_a, department_b, item_a):
+    """Findings that between them leave every nullable field empty and set every field."""
+    empty = file(office, department_b, title="只有部门", description="")  # no walkthrough, item, deadline, ledger
+    full = actions.finding_file(actor=leader_a, walkthrough=walk(item_a, leader_a), category="excess_materials",
+                                severity="major", title="要求提供营业执照复印件", description='多次往返\n"引号"\t\\',
+                                checklist_question="sim_materials")
+    full = bring_to(full, FindingStatus.SUBMITTED, office=office, liaison=liaison_a)
+    full = actions.finding_transition(finding=full, to=FindingStatus.CLOSED, actor=office,
+                                      ledger={"materials_cut": 2, "days_cut": 5, "visits_cut": 0})
+    overdue = bring_to(file(office, department_a, title="逾期"), FindingStatus.RECTIFYING, office=office, liaison=liaison_a)
+    dismissed = bring_to(file(office, department_a, title="重复"), FindingStatus.DISMISSED, office=office, liaison=liaison_a)
+    # a deadline passed; a time on the whole second (isoformat drops the microseconds) and at UTC midnight
+    Finding.objects.filter(pk=overdue.pk).update(due_date=timezone.localdate() - datetime.timedelta(days=3))
+    Finding.objects.filter(pk=dismissed.pk).update(
+        created_at=datetime.datetime(2026, 3, 1, 16, 0, tzinfo=datetime.timezone.utc),
+        closed_at=datetime.datetime(2026, 3, 2, 0, 0, 0, 1, tzinfo=datetime.timezone.utc))
+    return {"empty": empty, "full": full, "overdue": overdue, "dismissed": dismissed}
+
+
+def _serializer_body(response_body: dict) -> bytes:
+    """The list's body as DRF's ModelSerializer path renders the same findings in the same order."""
+    findings = with_overdue(Finding.objects.order_by("updated_at", "id"))
+    return JSONRenderer().render({"next": response_body["next"], "previous": response_body["previous"],
+                                  "results": FindingSerializer(findings, many=True).data})
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/St_Johns"])
+def test_list_rows_are_byte_for_byte_what_the_serializer_renders(varied, office, zone):
+    with timezone.override(zone):  # the project's zone; one where DRF writes "Z"; one with a half-hour offset
+        response = client(office).get(FINDINGS, {"page_size": 500})
+        assert response.content == _serializer_body(response.json())
+    rows = {row["id"]: row for row in response.json()["results"]}
+    # the findings cover what the comparison must see: every field set, every nullable field empty, overdue
+    assert None not in rows[varied["full"].pk].values() and rows[varied["full"].pk]["status"] == "closed"
+    assert [key for key, value in rows[varied["empty"].pk].items() if value is None] == [
+        "walkthrough", "service_item", "due_date", "closed_at", "materials_cut", "days_cut", "visits_cut"]
+    assert rows[varied["overdue"].pk]["overdue"] is True
+    if zone == "UTC":
+        assert rows[varied["dismissed"].pk]["created_at"] == "2026-03-01T16:00:00Z"
+        assert rows[varied["dismissed"].pk]["closed_at"] == "2026-03-02T00:00:00.000001Z"
+
+
+def test_list_rows_equal_the_detail(varied, office):
+    api = client(office)
+    for row in api.get(FINDINGS).json()["results"]:
+        assert api.get(f"{FINDINGS}{row['id']}/").json() == row
+
+
+def test_other_date_formats_are_rendered_by_the_serializer(varied, office, settings):
+    # finding_row() knows ISO 8601, the project's setting; under another the list falls back to DRF
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DATETIME_FORMAT": "%Y年%m月%d日 %H:%M", "DATE_FORMAT": "%d/%m/%Y"}
+    api = client(office)
+    response = api.get(FINDINGS, {"page_size": 500})
+    assert response.content == _serializer_body(response.json())
+    assert "年" in response.json()["results"][0]["created_at"]
+    # its pages follow on as the fast list's do (the cursor then comes from model instances)
+    seen, next_url = [], f"{FINDINGS}?page_size=3"
+    while next_url:
+        body = api.get(next_url).json()
+        seen, next_url = seen + body["results"], body["next"]
+    assert seen == response.json()["results"]
 
 
 # --- filing ----------------------------------------------------------------------------------------
@@ -468,18 +536,28 @@ def test_list_query_count_is_fixed(office, department_a, item_a, api_a):
         for i in range(510)
     )
 
-    def count(user, page_size):
+    def statements(user, page_size, next_url=None, **filters):
         api = client(user)
         with CaptureQueriesContext(connection) as ctx:
-            response = api.get(FINDINGS, {"page_size": page_size})
+            response = api.get(next_url) if next_url else api.get(FINDINGS, {"page_size": page_size, **filters})
             assert response.status_code == 200 and len(response.json()["results"]) == page_size
-        return len(ctx.captured_queries)
+        return [query["sql"] for query in ctx.captured_queries]
+
+    def count(user, page_size, **filters):
+        return len(statements(user, page_size, **filters))
 
     # the findings with "overdue" computed by the database, in one query: related objects render as ids
     assert count(office, 10) == count(office, 500) == 1
-    # with a token: the token (with its user) and the findings, once the first use has set last_used_at
+    # the same with filters (those that name no other object), and on a following page
+    since = (timezone.now() - datetime.timedelta(days=1)).isoformat()
+    assert count(office, 10, status="open", category="hotline", severity="minor", updated_since=since) == 1
+    next_url = client(office).get(FINDINGS, {"page_size": 10}).json()["next"]
+    assert "cursor=" in next_url and len(statements(office, 10, next_url=next_url)) == 1
+    # with a token: the token (with its user) and the findings, once the first use has set last_used_at;
+    # no write on the following requests
     count(api_a, 1)
     assert count(api_a, 10) == count(api_a, 500) == 2
+    assert all(sql.lstrip().upper().startswith("SELECT") for sql in statements(api_a, 10))
 
 
 # --- schema -----------------------------------------------------------------------------------------
