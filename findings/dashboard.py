@@ -1,5 +1,9 @@
 """The campaign at a glance: every figure aggregated by the database, a fixed number of queries.
 
+The counts come from the tally (``tally.py``), which the database keeps per department and month, so
+a view costs the same on a million findings as on ten thousand; the days of a period outside whole
+months are counted from the findings and walkthroughs themselves.
+
 ``dashboard_figures(scope=…, filters=…)`` answers for one scope — the whole city for the office, one
 department for its own people — so a department's page can never contain another's numbers. The
 city's averages shown beside a department's figures are totals divided by the number of departments:
@@ -80,10 +84,14 @@ def _split_period(start: datetime.date | None, end: datetime.date | None):
     from the findings. Returns ``(months, days)``: ``months`` a ``(first, last)`` pair of month
     starts (either ``None`` when the period is open on that side), or ``None`` when the period holds
     no whole month; ``days`` a list of ``(start, end)`` date ranges."""
-    first = start if start is None or start.day == 1 else _next_month(start)
-    after = None if end is None else (end + datetime.timedelta(days=1) if _next_month(end) - datetime.timedelta(days=1) == end
-                                      else end.replace(day=1))
     # Whole months are those from ``first`` up to (not including) ``after``.
+    first = start if start is None or start.day == 1 else _next_month(start)
+    if end is None:
+        after = None
+    elif end == _next_month(end) - datetime.timedelta(days=1):  # the last day of its month
+        after = end + datetime.timedelta(days=1)
+    else:
+        after = end.replace(day=1)
     if first is not None and after is not None and first >= after:
         return None, [(start, end)]
     days = []

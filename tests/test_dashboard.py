@@ -215,3 +215,23 @@ def test_any_period_counts_what_a_recount_does(office, city, period):
         assert figures["totals"]["median_days"] == pytest.approx(durations[len(durations) // 2], abs=1)
     else:
         assert figures["totals"]["median_days"] is None
+
+
+@pytest.mark.parametrize("start, end, months, days", [
+    (None, None, (None, None), []),
+    ("2026-01-01", "2026-03-31", ("2026-01-01", "2026-03-01"), []),
+    ("2026-01-15", "2026-03-10", ("2026-02-01", "2026-02-01"), [("2026-01-15", "2026-01-31"), ("2026-03-01", "2026-03-10")]),
+    ("2026-01-15", "2026-01-20", None, [("2026-01-15", "2026-01-20")]),
+    ("2026-01-31", "2026-02-01", None, [("2026-01-31", "2026-02-01")]),
+    ("2026-02-01", "2026-02-28", ("2026-02-01", "2026-02-01"), []),
+    ("2026-02-02", None, ("2026-03-01", None), [("2026-02-02", "2026-02-28")]),
+    (None, "2026-12-30", (None, "2026-11-01"), [("2026-12-01", "2026-12-30")]),
+])
+def test_a_period_splits_into_whole_months_and_the_days_at_its_ends(start, end, months, days):
+    from findings.dashboard import _split_period
+
+    def d(text):
+        return datetime.date.fromisoformat(text) if text else None
+
+    expected_months = None if months is None else (d(months[0]), d(months[1]))
+    assert _split_period(d(start), d(end)) == (expected_months, [(d(a), d(b)) for a, b in days])
