@@ -2,12 +2,13 @@
 
     python bench/catalog_import.py [--sizes 2000 10000] [--materials-per-item 5]
 
-For each size, in a fresh process on a scratch PostgreSQL database (``cw_bench_catalog``, created
-and dropped by the script): writes departments and N items with their materials, exports them with
-``catalog_export`` to an xlsx (sheets 事项/材料), deletes them, and imports the file with
-``catalog_import`` — timed, with the process's resident peak (``getrusage`` maxrss) — then deletes
-and imports again under ``tracemalloc`` for the peak of Python allocations. Memory that does not
-grow with the file shows as the same peak for 2,000 and 10,000 items.
+For each size, on a scratch PostgreSQL database (``cw_bench_catalog``, created and dropped by the
+script): writes departments and N items with their materials, exports them with ``catalog_export``
+to an xlsx (sheets 事项/材料), and deletes them. Then imports the file with ``catalog_import`` into
+the empty catalog twice, each time in a fresh process that does nothing else, so that its resident
+peak (``getrusage`` maxrss) is the import's and not that of writing the data: once timed, once under
+``tracemalloc`` for the peak of Python allocations. Memory that does not grow with the file shows as
+the same peak for 2,000 and 10,000 items.
 """
 from __future__ import annotations
 
@@ -34,24 +35,34 @@ def parse_args():
     p.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000])
     p.add_argument("--materials-per-item", type=int, default=5)
     p.add_argument("--departments", type=int, default=150)
-    p.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: measure this size, print JSON
+    p.add_argument("--prepare", type=int, help=argparse.SUPPRESS)  # internal: write this size's file, print JSON
+    p.add_argument("--import-file", help=argparse.SUPPRESS)  # internal: import this file, print JSON
+    p.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args()
 
 
-def one(n: int, per: int, n_depts: int) -> dict:
+def setup_django():
     sys.path.insert(0, str(c.ROOT))
     import django
 
     django.setup()
+
+
+def clear():
+    from services.models import Material, ServiceItem, ServiceItemRevision
+
+    ServiceItemRevision.objects.all().delete()
+    Material.objects.all().delete()
+    ServiceItem.objects.all().delete()
+
+
+def prepare(n: int, per: int, n_depts: int) -> dict:
+    """Write the catalog of n items, export it to a file and empty the catalog again."""
+    setup_django()
     from django.db import transaction
 
-    from services.catalog_io import catalog_export, catalog_import
-    from services.models import Department, Material, Region, ServiceItem, ServiceItemRevision
-
-    def clear():
-        ServiceItemRevision.objects.all().delete()
-        Material.objects.all().delete()
-        ServiceItem.objects.all().delete()
+    from services.catalog_io import catalog_export
+    from services.models import Department, Material, Region, ServiceItem
 
     clear()
     with transaction.atomic():
@@ -70,31 +81,44 @@ def one(n: int, per: int, n_depts: int) -> dict:
     path = Path(tempfile.mkdtemp(prefix="cw-bench-cat-")) / f"catalog-{n}.xlsx"
     with open(path, "wb") as out:
         catalog_export(out=out, fmt="xlsx")
-    size = path.stat().st_size
-
     clear()
+    return {"path": str(path), "file": path.stat().st_size}
+
+
+def import_file(path: str, trace: bool) -> dict:
+    """Import the file into the empty catalog (the only work of this process), then empty it again."""
+    setup_django()
+    import openpyxl  # noqa: F401  (loaded before tracing starts: the module is not the import's memory)
+
+    from services.catalog_io import catalog_import
+
+    if trace:
+        tracemalloc.start()
     t = time.perf_counter()
     result = catalog_import(path=path)
     secs = time.perf_counter() - t
+    peak = tracemalloc.get_traced_memory()[1] if trace else None
+    tracemalloc.stop()
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     assert not result.errors, result.errors[:3]
-    created, materials = result.created, result.materials
+    clear()
+    return {"items": result.created, "materials": result.materials, "secs": secs, "maxrss": maxrss, "traced_peak": peak}
 
-    clear()
-    tracemalloc.start()
-    catalog_import(path=path)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    clear()
-    path.unlink()
-    path.parent.rmdir()
-    return {"items": created, "materials": materials, "secs": secs, "maxrss": maxrss, "traced_peak": peak, "file": size}
+
+def run_child(args: list[str], env: dict) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], env=env, cwd=c.ROOT, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(out.stderr)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main():
     args = parse_args()
-    if args.one:
-        print(json.dumps(one(args.one, args.materials_per_item, args.departments)))
+    if args.prepare:
+        print(json.dumps(prepare(args.prepare, args.materials_per_item, args.departments)))
+        return
+    if args.import_file:
+        print(json.dumps(import_file(args.import_file, args.trace)))
         return
     c.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB])
     try:
@@ -103,12 +127,15 @@ def main():
         print(f"Catalog import (xlsx, {args.materials_per_item} materials per item), PostgreSQL")
         print(f"  {'items':>7} {'materials':>10} {'file':>9} {'seconds':>8} {'items/s':>8} {'tracemalloc peak':>17} {'maxrss':>10}")
         for n in args.sizes:
-            out = subprocess.run([sys.executable, __file__, "--one", str(n), "--materials-per-item", str(args.materials_per_item),
-                                  "--departments", str(args.departments)], env=env, cwd=c.ROOT, capture_output=True, text=True)
-            if out.returncode:
-                raise SystemExit(out.stderr)
-            r = json.loads(out.stdout.strip().splitlines()[-1])
-            print(f"  {r['items']:7,} {r['materials']:10,} {r['file'] / 2**20:7.1f}MiB {r['secs']:8.1f} {r['items'] / r['secs']:8.0f} "
+            f = run_child(["--prepare", str(n), "--materials-per-item", str(args.materials_per_item),
+                           "--departments", str(args.departments)], env)
+            try:
+                r = run_child(["--import-file", f["path"]], env)
+                r["traced_peak"] = run_child(["--import-file", f["path"], "--trace"], env)["traced_peak"]
+            finally:
+                Path(f["path"]).unlink()
+                Path(f["path"]).parent.rmdir()
+            print(f"  {r['items']:7,} {r['materials']:10,} {f['file'] / 2**20:7.1f}MiB {r['secs']:8.1f} {r['items'] / r['secs']:8.0f} "
                   f"{r['traced_peak'] / 2**20:13.1f} MiB {r['maxrss'] / 2**20:6.0f} MiB")
     finally:
         c.drop_scratch(DB)

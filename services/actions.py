@@ -1,25 +1,31 @@
 """Writes to the catalog. Every change of an item goes through here so that its history is kept."""
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.forms.models import model_to_dict
 
-from .models import RevisionSource, ServiceItem, ServiceItemRevision
+from .models import Material, RevisionSource, ServiceItem, ServiceItemRevision, Step
 
 # Fields that are bookkeeping, not catalog content.
 _NOT_HISTORY = {"id", "revision", "created_at", "updated_at"}
 
 
-def item_snapshot(item: ServiceItem) -> dict:
+def item_snapshot(item: ServiceItem, materials: Iterable[Material] | None = None, steps: Iterable[Step] | None = None) -> dict:
+    """The item's state as a revision stores it. ``materials`` and ``steps`` default to the item's own."""
+    materials = item.materials.all() if materials is None else materials
+    steps = item.steps.all() if steps is None else steps
     data = model_to_dict(item, exclude=list(_NOT_HISTORY))
     data["fee"] = str(Decimal(item.fee).quantize(Decimal("0.01")))  # 0 and 0.00 are one fee
     data["effective_date"] = item.effective_date.isoformat() if item.effective_date else None
     data["materials"] = [
-        [m.position, m.name, m.necessity, m.form, m.source, m.issuing_item_id] for m in item.materials.all()
+        [m.position, m.name, m.necessity, m.form, m.source, m.issuing_item_id] for m in materials
     ]
-    data["steps"] = [[s.position, s.name, s.handler, s.time_limit_days] for s in item.steps.all()]
+    data["steps"] = [[s.position, s.name, s.handler, s.time_limit_days] for s in steps]
     return data
 
 
@@ -34,7 +40,7 @@ def item_revision_record(*, item: ServiceItem, source: str, actor=None) -> Servi
     data = item_snapshot(item)
     last = item.revisions.order_by("-revision").only("data", "revision").first()
     if last is not None:
-        changed = sorted(k for k in data.keys() | last.data.keys() if data.get(k) != last.data.get(k))
+        changed = _changed_fields(data, last.data)
         if not changed:
             return None
         number = locked.revision + 1
@@ -45,6 +51,49 @@ def item_revision_record(*, item: ServiceItem, source: str, actor=None) -> Servi
     return ServiceItemRevision.objects.create(
         item=item, revision=number, data=data, changed_fields=changed, source=RevisionSource(source), actor=actor
     )
+
+
+def items_revision_record(*, items: QuerySet[ServiceItem], source: str, actor=None) -> list[ServiceItemRevision]:
+    """``item_revision_record`` for a batch of items (a few hundred: all are loaded at once) in a
+    fixed number of queries. Returns the new revisions."""
+    # Locked, as in item_revision_record, so that no other writer claims the same revision numbers.
+    items = list(items.select_for_update())
+    ids = [item.pk for item in items]
+    # Not prefetch_related: it links every material and step back to its item, a reference cycle
+    # that keeps each batch in memory until the next full garbage collection.
+    materials = _by_item(Material.objects.filter(item__in=ids).order_by("position"))
+    steps = _by_item(Step.objects.filter(item__in=ids).order_by("position"))
+    latest = ServiceItemRevision.objects.filter(item=OuterRef("item")).order_by("-revision").values("revision")[:1]
+    last_data = dict(ServiceItemRevision.objects.filter(item__in=ids, revision=Subquery(latest)).values_list("item_id", "data"))
+    revisions, renumbered = [], []
+    for item in items:
+        data = item_snapshot(item, materials[item.pk], steps[item.pk])
+        if item.pk in last_data:
+            changed = _changed_fields(data, last_data[item.pk])
+            if not changed:
+                continue
+            number = item.revision + 1
+        else:
+            changed, number = [], 1
+        if item.revision != number:
+            item.revision = number
+            renumbered.append(item)
+        revisions.append(ServiceItemRevision(
+            item=item, revision=number, data=data, changed_fields=changed, source=RevisionSource(source), actor=actor
+        ))
+    ServiceItem.objects.bulk_update(renumbered, ["revision"])
+    return ServiceItemRevision.objects.bulk_create(revisions)
+
+
+def _by_item(children: Iterable[Material | Step]) -> defaultdict[int, list]:
+    grouped = defaultdict(list)
+    for child in children:
+        grouped[child.item_id].append(child)
+    return grouped
+
+
+def _changed_fields(data: dict, last: dict) -> list[str]:
+    return sorted(k for k in data.keys() | last.keys() if data.get(k) != last.get(k))
 
 
 def catalog_import_enqueue(*, catalog_import) -> None:

@@ -3,7 +3,7 @@
 Offices keep their catalogs in spreadsheets. An import is all or nothing: every row is checked,
 every rejected row is reported with its reason, and if any row is rejected the whole import is
 rolled back. Rows are streamed from the file (openpyxl read-only mode, csv reader), never loaded
-into memory as a whole.
+into memory as a whole, and are looked up and written a chunk (``CHUNK_ROWS``) at a time.
 """
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 from pathlib import Path
 from typing import Any, Callable
 
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -42,6 +43,7 @@ SHEET_ITEMS = gettext_lazy("Items")
 SHEET_MATERIALS = gettext_lazy("Materials")
 SHEET_STEPS = gettext_lazy("Steps")
 MAX_ERRORS = 1000  # past this, the report says "and more" instead of growing without bound
+CHUNK_ROWS = 500  # rows read, looked up and written together: a few queries per chunk, memory flat
 
 
 class RowError(Exception):
@@ -276,8 +278,12 @@ def _rows_xlsx(workbook, kind) -> Iterator[list[Any]] | None:
     return None
 
 
-def _records(rows: Iterable[list[Any]], columns: list[Column], errors: "ErrorLog", sheet: str) -> Iterator[tuple[int, dict]]:
-    """Yield (row number, parsed values); parse errors are logged and the row skipped."""
+def _records(rows: Iterable[list[Any]], columns: list[Column], errors: "ErrorLog", sheet: str) -> Iterator[tuple[int, str, dict, str]]:
+    """Yield (row number, item code, parsed values, problem) for every non-blank row.
+
+    ``problem`` lists the cells that could not be parsed ("" when there are none). The caller logs
+    it, so that a chunk of rows can be read ahead of its lookups and still be reported in row order.
+    """
     rows = iter(rows)
     header = next(rows, None)
     if header is None:
@@ -303,10 +309,13 @@ def _records(rows: Iterable[list[Any]], columns: list[Column], errors: "ErrorLog
             except RowError as exc:
                 problems.append(f"{column.label}：{exc}")
         code = values.get("code") or values.get("item") or ""
-        if problems:
-            errors.add(sheet, number, code, "；".join(problems))
-            continue
-        yield number, values
+        yield number, code, values, "；".join(problems)
+
+
+def _chunks(iterable: Iterable) -> Iterator[list]:
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, CHUNK_ROWS)):
+        yield chunk
 
 
 @dataclass
@@ -380,15 +389,14 @@ def catalog_import(*, path: str | Path, actor=None, source: str = RevisionSource
         try:
             with transaction.atomic():
                 _lock_catalog()
-                touched = _import_items(sheets["items"], errors, result, str(SHEET_ITEMS))
+                codes = _import_items(sheets["items"], errors, result, str(SHEET_ITEMS))
                 if sheets.get("materials") is not None:
                     _import_materials(sheets["materials"], errors, result, str(SHEET_MATERIALS))
                 if sheets.get("steps") is not None:
                     _import_steps(sheets["steps"], errors, result, str(SHEET_STEPS))
                 if errors:
                     raise _Rollback
-                for item in ServiceItem.objects.filter(pk__in=touched).prefetch_related("materials", "steps").iterator(chunk_size=500):
-                    actions.item_revision_record(item=item, source=source, actor=actor)
+                _record_revisions(codes, source=source, actor=actor)
         except _Rollback:
             result.created = result.updated = result.materials = result.steps = 0
         finally:
@@ -413,12 +421,17 @@ def _lock_catalog() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CATALOG_LOCK])
 
 
-def _import_items(rows, errors: ErrorLog, result: ImportResult, sheet: str) -> list[int]:
+def _import_items(rows, errors: ErrorLog, result: ImportResult, sheet: str) -> dict[str, int]:
+    """Check and write the items sheet. Returns its codes (code → first row)."""
     departments = dict(Department.objects.values_list("code", "id"))  # a few hundred rows at most
-    seen: dict[str, int] = {}  # code → first row; grows with the number of items, not the file's bytes
-    touched: list[int] = []
-    for number, values in _records(rows, ITEM_COLUMNS, errors, sheet):
-        code = values["code"]
+    # code → first row, for duplicates and for the revisions at the end: the one thing kept for the
+    # whole file, some 110 bytes an item.
+    seen: dict[str, int] = {}
+    accepted: list[dict] = []
+    for number, code, values, problem in _records(rows, ITEM_COLUMNS, errors, sheet):
+        if problem:
+            errors.add(sheet, number, code, problem)
+            continue
         if code in seen:
             errors.add(sheet, number, code, _("duplicate implementation code (first in row %(row)d)") % {"row": seen[code]})
             continue
@@ -437,17 +450,42 @@ def _import_items(rows, errors: ErrorLog, result: ImportResult, sheet: str) -> l
         if errors:
             continue  # the import is already lost; keep checking rows but stop writing
         values["department_id"] = department_id
-        item = ServiceItem.objects.filter(code=code).first()
+        accepted.append(values)
+        if len(accepted) == CHUNK_ROWS:
+            _write_items(accepted, result)
+            accepted = []
+    # Rows accepted before the first rejected one are written even though the import is lost: the
+    # materials sheet is still checked, and its issuing items must be found as they were row by row.
+    _write_items(accepted, result)
+    return seen
+
+
+def _write_items(rows: list[dict], result: ImportResult) -> None:
+    """Create or update (by code) the items of one chunk."""
+    if not rows:
+        return
+    existing = ServiceItem.objects.in_bulk([values["code"] for values in rows], field_name="code")
+    new, changed, changed_fields = [], [], set()
+    for values in rows:
+        item = existing.get(values["code"])
         if item is None:
-            item = ServiceItem.objects.create(**values)
-            result.created += 1
-        else:
-            for key, value in values.items():
-                setattr(item, key, value)
-            item.save()
-            result.updated += 1
-        touched.append(item.pk)
-    return touched
+            new.append(ServiceItem(**values))
+            continue
+        differing = {key for key, value in values.items() if getattr(item, key) != value}
+        for key in differing:
+            setattr(item, key, values[key])
+        if differing:
+            changed.append(item)
+            changed_fields |= differing
+    ServiceItem.objects.bulk_create(new)
+    # bulk_update costs Django time per item and field (a CASE branch each), so it is given only the
+    # fields that differ. Every existing item still gets a new updated_at, as save() gave it.
+    if changed:
+        ServiceItem.objects.bulk_update(changed, sorted(changed_fields))
+    if existing:
+        ServiceItem.objects.filter(pk__in=[item.pk for item in existing.values()]).update(updated_at=timezone.now())
+    result.created += len(new)
+    result.updated += len(existing)
 
 
 def _item_rules(values: dict) -> list[str]:
@@ -463,48 +501,79 @@ def _item_rules(values: dict) -> list[str]:
 
 
 def _import_children(rows, columns, model, errors, sheet, build) -> int:
+    """Check and write a materials or steps sheet, chunk by chunk. Returns the rows written."""
     # When the items sheet already failed, items it would have created are missing: don't
     # report their materials and steps as "unknown item" — that row's own error says it all.
     items_failed = bool(errors)
-    cleared: set[str] = set()
-    items: dict[str, int | None] = {}
+    # Items whose old children are deleted: the sheet holds an item's full list, which replaces what
+    # the catalog had, and an item's rows may be spread over several chunks. One int per item.
+    cleared: set[int] = set()
     written = 0
-    for number, values in _records(rows, columns, errors, sheet):
-        code = values.pop("item")
-        if code not in items:
-            items[code] = ServiceItem.objects.filter(code=code).values_list("id", flat=True).first()
-        item_id = items[code]
-        if item_id is None:
-            if not items_failed:
-                errors.add(sheet, number, code, _("unknown service item"))
-            continue
-        try:
-            obj = build(item_id, values)
-        except RowError as exc:
-            errors.add(sheet, number, code, str(exc))
-            continue
-        if errors:
-            continue
-        if code not in cleared:
-            # The sheet holds an item's full list: replace what the catalog had.
-            model.objects.filter(item_id=item_id).delete()
-            cleared.add(code)
-        if model.objects.filter(item_id=item_id, position=values["position"]).exists():
-            errors.add(sheet, number, code, _("position %(n)d appears twice for this item") % {"n": values["position"]})
-            continue
-        obj.save()
-        written += 1
+    for chunk in _chunks(_records(rows, columns, errors, sheet)):
+        ids = _item_ids(_codes_named(chunk))
+        chunk_items = {ids[code] for _, code, _, _ in chunk if code in ids}
+        positions = _positions_written(model, cleared & chunk_items)
+        to_clear, new = [], []
+        for number, code, values, problem in chunk:
+            if problem:
+                errors.add(sheet, number, code, problem)
+                continue
+            del values["item"]
+            item_id = ids.get(code)
+            if item_id is None:
+                if not items_failed:
+                    errors.add(sheet, number, code, _("unknown service item"))
+                continue
+            try:
+                obj = build(item_id, values, ids)
+            except RowError as exc:
+                errors.add(sheet, number, code, str(exc))
+                continue
+            if errors:
+                continue
+            if item_id not in cleared:
+                to_clear.append(item_id)
+                cleared.add(item_id)
+            taken = positions.setdefault(item_id, set())
+            if values["position"] in taken:
+                errors.add(sheet, number, code, _("position %(n)d appears twice for this item") % {"n": values["position"]})
+                continue
+            taken.add(values["position"])
+            new.append(obj)
+        if to_clear:
+            model.objects.filter(item_id__in=to_clear).delete()
+        model.objects.bulk_create(new)
+        written += len(new)
     return written
 
 
+def _codes_named(chunk: list[tuple[int, str, dict, str]]) -> set[str]:
+    """The item codes a chunk of rows names: each row's item and, for materials, the issuing item."""
+    return {code for _, _, values, _ in chunk for code in (values.get("item"), values.get("issuing_item")) if code}
+
+
+def _item_ids(codes: set[str]) -> dict[str, int]:
+    """code → id of the catalog's items among ``codes``."""
+    return dict(ServiceItem.objects.filter(code__in=codes).values_list("code", "id")) if codes else {}
+
+
+def _positions_written(model, item_ids: set[int]) -> dict[int, set[int]]:
+    """Positions this import already wrote, in earlier chunks, for items it has cleared."""
+    positions: dict[int, set[int]] = {}
+    if item_ids:
+        for item_id, position in model.objects.filter(item_id__in=item_ids).values_list("item_id", "position"):
+            positions.setdefault(item_id, set()).add(position)
+    return positions
+
+
 def _import_materials(rows, errors, result, sheet) -> None:
-    def build(item_id, values):
+    def build(item_id, values, ids):
         issuing_code = values.pop("issuing_item")
         for key, default in (("necessity", Necessity.REQUIRED), ("form", MaterialForm.PAPER), ("source", MaterialSource.APPLICANT)):
             values[key] = values.get(key) or default
         material = Material(item_id=item_id, **values)
         if issuing_code:
-            material.issuing_item_id = ServiceItem.objects.filter(code=issuing_code).values_list("id", flat=True).first()
+            material.issuing_item_id = ids.get(issuing_code)
             if material.issuing_item_id is None:
                 raise RowError(_("the issuing item %(code)s is not in the catalog") % {"code": issuing_code})
             if material.source != MaterialSource.GOVERNMENT:
@@ -515,7 +584,13 @@ def _import_materials(rows, errors, result, sheet) -> None:
 
 
 def _import_steps(rows, errors, result, sheet) -> None:
-    result.steps = _import_children(rows, STEP_COLUMNS, Step, errors, sheet, lambda item_id, values: Step(item_id=item_id, **values))
+    result.steps = _import_children(rows, STEP_COLUMNS, Step, errors, sheet, lambda item_id, values, ids: Step(item_id=item_id, **values))
+
+
+def _record_revisions(codes: Iterable[str], *, source: str, actor) -> None:
+    # Only reached when no row was rejected, so every code of the items sheet was written.
+    for chunk in _chunks(sorted(codes)):
+        actions.items_revision_record(items=ServiceItem.objects.filter(code__in=chunk), source=source, actor=actor)
 
 
 # --- export -----------------------------------------------------------------------------------------

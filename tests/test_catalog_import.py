@@ -173,3 +173,56 @@ def test_management_command_imports_and_exports(tmp_path, department_a, capsys):
     with pytest.raises(CommandError):
         call_command("import_catalog", str(bad))
     assert "第 2 行" in capsys.readouterr().err
+
+
+def numbered_catalog(path, n):
+    """n items, each with two materials and a step."""
+    items = [[f"N-{k:04d}", f"事项{k}", "行政许可", "city-amr", 10, 5, "工作日", 1, 1, "否", "否"] for k in range(n)]
+    materials = [[f"N-{k:04d}", p, f"材料{p}", "必要", "纸质", "申请人自备", None] for k in range(n) for p in (1, 2)]
+    steps = [[f"N-{k:04d}", 1, "受理", "窗口", 1] for k in range(n)]
+    return workbook(path, items, materials, steps)
+
+
+def test_queries_grow_with_chunks_not_rows(tmp_path, department_a, monkeypatch):
+    import sqlite3
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor == "sqlite":
+        # Django assumes SQLite's old limit of 999 parameters a statement and splits a chunk's
+        # INSERT into a dozen; with the limit this SQLite really has, a chunk is one INSERT, as on PostgreSQL.
+        connection.ensure_connection()
+        monkeypatch.setattr(connection.features, "max_query_params", connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    counts = {}
+    for n in (50, 500):
+        path = numbered_catalog(tmp_path / f"{n}.xlsx", n)
+        with CaptureQueriesContext(connection) as queries:
+            result = catalog_import(path=path)
+        assert result.ok and (result.created, result.materials, result.steps) == (n, 2 * n, n)
+        assert ServiceItemRevision.objects.count() == n
+        counts[n] = len(queries)
+        ServiceItem.objects.all().delete()
+    # Row by row, the 450 more items cost some 7,000 more queries. Chunked, only the materials
+    # (1,000 rows) fill a second chunk: its item lookup, DELETE and INSERT.
+    assert counts[500] - counts[50] <= 3, counts
+
+
+def test_an_items_rows_may_span_chunks(tmp_path, department_a, monkeypatch):
+    monkeypatch.setattr("services.catalog_io.CHUNK_ROWS", 2)
+    make_item(department_a, "A-001")
+    Material.objects.create(item=ServiceItem.objects.get(code="A-001"), position=9, name="旧材料")
+    materials = [["A-001", 1, "申请书", "必要", "纸质", "申请人自备", None],
+                 ["A-002", 1, "身份证", "必要", "纸质", "申请人自备", None],
+                 ["A-001", 2, "营业执照", "必要", "纸质", "申请人自备", None]]  # a later chunk: adds, does not clear again
+    result = catalog_import(path=workbook(tmp_path / "ok.xlsx", good_rows(), materials))
+    assert result.ok, result.errors
+    assert (result.created, result.updated, result.materials) == (1, 1, 3)
+    assert list(Material.objects.filter(item__code="A-001").values_list("position", flat=True)) == [1, 2]
+
+    twice = materials + [["A-002", 2, "户口簿", "必要", "纸质", "申请人自备", None],
+                         ["A-001", 1, "又一个", "必要", "纸质", "申请人自备", None]]  # row 6: position 1 again, two chunks on
+    result = catalog_import(path=workbook(tmp_path / "twice.xlsx", good_rows(), twice))
+    assert [(e["sheet"], e["row"], e["code"]) for e in result.errors] == [("材料", 6, "A-001")]
+    assert result.errors[0]["message"] == "该事项的序号 1 重复出现"
+    assert Material.objects.filter(item__code="A-001").count() == 2  # the first import's, untouched
