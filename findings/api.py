@@ -30,7 +30,7 @@ from services.models import Department
 
 from . import actions, queries
 from .categories import Category
-from .models import Finding, FindingStatus, FindingTransition, Severity
+from .models import OPEN_STATUSES, Finding, FindingStatus, FindingTransition, Severity
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -76,10 +76,10 @@ class FindingSerializer(serializers.ModelSerializer):
 # The list renders its rows with finding_row() instead of FindingSerializer, which stays what the
 # schema documents and what renders a single finding: walking 21 DRF field objects per row was most
 # of a list's time (docs/performance.md, section 2). A row is read with .values(*ROW_COLUMNS): the
-# columns (foreign keys as ids) and with_overdue()'s annotation, no model instance.
+# columns (foreign keys as ids), no model instance; "overdue" is decided on the row.
 ROW_COLUMNS = (
     "id", "walkthrough_id", "service_item_id", "department_id", "category", "severity", "title", "description",
-    "status", "version", "due_date", "is_overdue", "created_at", "updated_at", "closed_at",
+    "status", "version", "due_date", "created_at", "updated_at", "closed_at",
     "checklist_question", "measures", "materials_cut", "days_cut", "visits_cut",
 )
 
@@ -101,12 +101,13 @@ def _iso_datetime(value: datetime.datetime | None, tz: datetime.tzinfo) -> str |
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def finding_row(row: Mapping, tz: datetime.tzinfo) -> dict:
+def finding_row(row: Mapping, tz: datetime.tzinfo, today: datetime.date) -> dict:
     """A finding's ``ROW_COLUMNS`` (a ``.values()`` row) as ``FindingSerializer`` renders the finding.
 
     Same keys in the same order and the same values: related objects as their ids, choices as
     their codes, dates and times in ISO 8601 (times in ``tz``, the current time zone), missing
-    values as None. ``tests/test_finding_api.py`` holds it equal to DRF's rendering.
+    values as None, overdue as of ``today``. ``tests/test_finding_api.py`` holds it equal to DRF's
+    rendering.
     """
     due_date = row["due_date"]
     return {
@@ -121,7 +122,8 @@ def finding_row(row: Mapping, tz: datetime.tzinfo) -> dict:
         "status": row["status"],
         "version": row["version"],
         "due_date": None if due_date is None else due_date.isoformat(),
-        "overdue": row["is_overdue"],
+        # queries.with_overdue()'s rule, on the row: no CASE for the database to build and compile.
+        "overdue": due_date is not None and due_date < today and row["status"] in OPEN_STATUSES,
         "created_at": _iso_datetime(row["created_at"], tz),
         "updated_at": _iso_datetime(row["updated_at"], tz),
         "closed_at": _iso_datetime(row["closed_at"], tz),
@@ -397,9 +399,9 @@ class FindingViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.Retr
             return super().list(request, *args, **kwargs)
         # The page as .values() rows, rendered by finding_row(): model instances would be built
         # only to be read once.
-        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*ROW_COLUMNS))
-        tz = timezone.get_current_timezone()
-        return self.get_paginated_response([finding_row(row, tz) for row in rows])
+        rows = self.paginate_queryset(self.filter_queryset(queries.findings_visible(request.user)).values(*ROW_COLUMNS))
+        tz, today = timezone.get_current_timezone(), timezone.localdate()
+        return self.get_paginated_response([finding_row(row, tz, today) for row in rows])
 
     def filter_queryset(self, queryset):
         # The filters are the list's; a stray ?status= on a detail or move must not turn it into a 404.

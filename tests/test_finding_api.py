@@ -126,12 +126,15 @@ def varied(office, leader_a, liaison_a, department_a, department_b, item_a):
                                       ledger={"materials_cut": 2, "days_cut": 5, "visits_cut": 0})
     overdue = bring_to(file(office, department_a, title="逾期"), FindingStatus.RECTIFYING, office=office, liaison=liaison_a)
     dismissed = bring_to(file(office, department_a, title="重复"), FindingStatus.DISMISSED, office=office, liaison=liaison_a)
-    # a deadline passed; a time on the whole second (isoformat drops the microseconds) and at UTC midnight
+    due_today = bring_to(file(office, department_a, title="今天到期"), FindingStatus.RECTIFYING, office=office, liaison=liaison_a)
+    # a deadline passed (overdue; not for the struck-off), one due today (not yet overdue); a time on
+    # the whole second (isoformat drops the microseconds) and at UTC midnight
     Finding.objects.filter(pk=overdue.pk).update(due_date=timezone.localdate() - datetime.timedelta(days=3))
-    Finding.objects.filter(pk=dismissed.pk).update(
+    Finding.objects.filter(pk=due_today.pk).update(due_date=timezone.localdate())
+    Finding.objects.filter(pk=dismissed.pk).update(due_date=timezone.localdate() - datetime.timedelta(days=3),
         created_at=datetime.datetime(2026, 3, 1, 16, 0, tzinfo=datetime.timezone.utc),
         closed_at=datetime.datetime(2026, 3, 2, 0, 0, 0, 1, tzinfo=datetime.timezone.utc))
-    return {"empty": empty, "full": full, "overdue": overdue, "dismissed": dismissed}
+    return {"empty": empty, "full": full, "overdue": overdue, "dismissed": dismissed, "due_today": due_today}
 
 
 def _serializer_body(response_body: dict) -> bytes:
