@@ -91,6 +91,9 @@ class Finding(models.Model):
             models.Index(fields=["created_at", "id"], name="finding_created"),
             # Overdue = past the deadline and not struck off: a partial index keeps it cheap.
             models.Index(fields=["due_date"], name="finding_open_due", condition=Q(status__in=["open", "rectifying", "submitted"])),
+            # The overdue list, newest first, walks only findings not struck off (bench/dashboard.py).
+            models.Index(fields=["created_at", "id"], name="finding_open_created",
+                         condition=Q(status__in=["open", "rectifying", "submitted"])),
         ]
 
     def __str__(self) -> str:

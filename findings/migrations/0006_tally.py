@@ -46,6 +46,10 @@ class Migration(migrations.Migration):
             model_name='finding',
             index=models.Index(fields=['created_at', 'id'], name='finding_created'),
         ),
+        migrations.AddIndex(
+            model_name='finding',
+            index=models.Index(condition=models.Q(('status__in', ['open', 'rectifying', 'submitted'])), fields=['created_at', 'id'], name='finding_open_created'),
+        ),
         migrations.AddField(
             model_name='tally',
             name='department',
