@@ -568,7 +568,7 @@ def _positions_written(model, item_ids: set[int]) -> dict[int, set[int]]:
 
 def _import_materials(rows, errors, result, sheet) -> None:
     def build(item_id, values, ids):
-        issuing_code = values.pop("issuing_item")
+        issuing_code = values.pop("issuing_item", "")  # an optional column: the sheet may not have it
         for key, default in (("necessity", Necessity.REQUIRED), ("form", MaterialForm.PAPER), ("source", MaterialSource.APPLICANT)):
             values[key] = values.get(key) or default
         material = Material(item_id=item_id, **values)

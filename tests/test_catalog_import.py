@@ -226,3 +226,21 @@ def test_an_items_rows_may_span_chunks(tmp_path, department_a, monkeypatch):
     assert [(e["sheet"], e["row"], e["code"]) for e in result.errors] == [("材料", 6, "A-001")]
     assert result.errors[0]["message"] == "该事项的序号 1 重复出现"
     assert Material.objects.filter(item__code="A-001").count() == 2  # the first import's, untouched
+
+
+def test_a_materials_sheet_with_only_its_required_columns(tmp_path, department_a):
+    """Optional columns may be left out of a sheet: no issuing item, form or source column."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "事项"
+    ws.append(ITEM_HEADER)
+    for row in good_rows():
+        ws.append(row)
+    ws = wb.create_sheet("材料")
+    ws.append(["实施编码", "序号", "材料名称"])
+    ws.append(["A-001", 1, "申请书"])
+    wb.save(tmp_path / "short.xlsx")
+    result = catalog_import(path=tmp_path / "short.xlsx")
+    assert result.ok, result.errors
+    material = Material.objects.get(item__code="A-001")
+    assert (material.name, material.issuing_item) == ("申请书", None)
