@@ -94,14 +94,19 @@ def _count_queries(client, url):
 def test_query_count_is_the_same_for_100_and_10000_findings(client, office, leader_a, city):
     departments, items = city
     seed(office, departments, items, 100)
+    today = timezone.localdate()
+    # a period that cuts through months: whole months from the tally, the days at its ends counted
+    period = f"{reverse('dashboard')}?since={(today - datetime.timedelta(days=75)).replace(day=15)}&until={today}"
     client.force_login(office)
     small = _count_queries(client, reverse("dashboard"))
+    small_period = _count_queries(client, period)
     client.force_login(leader_a)
     small_leader = _count_queries(client, reverse("dashboard"))
     seed(office, departments, items, 9900, seed_value=8)
     assert Finding.objects.count() == 10000
     client.force_login(office)
     assert _count_queries(client, reverse("dashboard")) == small
+    assert _count_queries(client, period) == small_period > small
     client.force_login(leader_a)
     assert _count_queries(client, reverse("dashboard")) == small_leader
 
