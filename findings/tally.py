@@ -45,8 +45,8 @@ class Dimension:
     name: str
     postgresql: str
     sqlite: str
-    sums: tuple[str, str, str, str] | None = None  # on_time, materials_cut, days_cut, visits_cut (either dialect)
-    sqlite_sums: tuple[str, str, str, str] | None = None
+    sums: tuple[str, str, str, str] | None = None  # on_time, materials_cut, days_cut, visits_cut: PostgreSQL
+    sqlite_sums: tuple[str, str, str, str] | None = None  # the same for SQLite
 
 
 @dataclass(frozen=True)
