@@ -7,6 +7,7 @@ read, never filled (``--db-big`` / ``--db-small`` take an existing one, loaded w
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -50,6 +51,20 @@ def create_scratch(db: str, findings: int) -> float:
 def drop_scratch(db: str) -> None:
     if db and db.startswith("cw_bench_"):
         subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", db], cwd=ROOT)
+
+
+@contextlib.contextmanager
+def campaign_db(given: str | None, scratch: str, findings: int):
+    """The database to measure: ``given`` as it is (kept), or ``scratch`` loaded with ``findings``
+    findings by ``create_scratch`` and dropped on the way out, whatever happened."""
+    if given:
+        yield given
+        return
+    try:
+        create_scratch(scratch, findings)
+        yield scratch
+    finally:
+        drop_scratch(scratch)
 
 
 def free_port() -> int:

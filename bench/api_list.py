@@ -134,17 +134,8 @@ def main():
     # the API answers 429, which wrk counts as requests served. The throttle still runs on every
     # request; it just never refuses here.
     os.environ.setdefault("API_THROTTLE_USER", "1000000/minute")
-    created = []
-    try:
-        small, big = args.db_small, args.db_big
-        if not small:
-            small = "cw_bench_api_small"
-            created.append(small)
-            c.create_scratch(small, args.small)
-        if not big:
-            big = "cw_bench_api_big"
-            created.append(big)
-            c.create_scratch(big, args.big)
+    with c.campaign_db(args.db_small, "cw_bench_api_small", args.small) as small, \
+            c.campaign_db(args.db_big, "cw_bench_api_big", args.big) as big:
         sizes = {}
         for label, db in (("small", small), ("big", big)):
             n = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-At", "-c",
@@ -174,9 +165,6 @@ def main():
         print(f"  bare .values() view, same 100 rows      {bare_rps:8.1f} req/s  (non-2xx {bare_bad})")
         ratio = api_rps / bare_rps
         print(f"  ratio API / bare                        {ratio:8.2f}      (target ≥ 0.5: {'ok' if ratio >= 0.5 else 'MISSED'})")
-    finally:
-        for db in created:
-            c.drop_scratch(db)
 
 
 if __name__ == "__main__":

@@ -109,17 +109,8 @@ def main():
     if args.measure:
         print(json.dumps(measure(args.repeat)))
         return
-    created = []
-    try:
-        small, big = args.db_small, args.db_big
-        if not small:
-            small = "cw_bench_dash_small"
-            created.append(small)
-            c.create_scratch(small, args.small)
-        if not big:
-            big = "cw_bench_dash_big"
-            created.append(big)
-            c.create_scratch(big, args.big)
+    with c.campaign_db(args.db_small, "cw_bench_dash_small", args.small) as small, \
+            c.campaign_db(args.db_big, "cw_bench_dash_big", args.big) as big:
         s, b = run_measure(small, args.repeat), run_measure(big, args.repeat)
         print(f"Dashboard, median of {args.repeat} runs (in-process, PostgreSQL)")
         print(f"  {'':34} {s['findings']:>12,} {b['findings']:>12,}   ratio (target ≤ 3)")
@@ -135,9 +126,6 @@ def main():
             print(f"  {label:34} {s[key] * 1000:10.1f}ms {b[key] * 1000:10.1f}ms   {ratio:6.1f}×  {verdict}")
         print(f"  queries per /dashboard/ page       {s['page_queries']:>12} {b['page_queries']:>12}")
         print(f"  queries per /findings/ page        {s['findings_queries']:>12} {b['findings_queries']:>12}")
-    finally:
-        for db in created:
-            c.drop_scratch(db)
 
 
 if __name__ == "__main__":

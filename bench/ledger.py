@@ -111,12 +111,7 @@ def main():
     if args.what:
         print(json.dumps(one(args.what, args.rows, args.trace)))
         return
-    created = None
-    try:
-        db = args.db
-        if not db:
-            db = created = "cw_bench_ledger"
-            c.create_scratch(db, args.findings)
+    with c.campaign_db(args.db, "cw_bench_ledger", args.findings) as db:
         res = {}
         for what in ("pdf", "bare", "xlsx"):
             res[what] = run_one(db, what, args.rows, False)
@@ -130,9 +125,6 @@ def main():
             print(f"  {label:40} {r['secs']:8.2f} {r['bytes'] / 1024:8.0f}KiB {mib(r['traced_peak']):>17} {mib(r['maxrss']):>12}")
         ratio = res["pdf"]["secs"] / res["bare"]["secs"]
         print(f"  PDF ratio render_pdf / bare WeasyPrint: {ratio:.2f}× (target ≤ 2×: {'ok' if ratio <= 2 else 'MISSED'})")
-    finally:
-        if created:
-            c.drop_scratch(created)
 
 
 if __name__ == "__main__":

@@ -99,13 +99,8 @@ class User:
 
 def main():
     args = parse_args()
-    created = None
     rng = random.Random(args.seed)
-    try:
-        db = args.db
-        if not db:
-            db = created = "cw_bench_load"
-            c.create_scratch(db, args.findings)
+    with c.campaign_db(args.db, "cw_bench_load", args.findings) as db:
         out = c.run([sys.executable, "-c", USERS_SCRIPT, str(args.users)], c.server_env(db)).strip().splitlines()
         finding_ids = [int(x) for x in out[-2].split(",")]
         dept_ids = [int(x) for x in out[-1].split(",")]
@@ -165,9 +160,6 @@ def main():
         for kind, errs in errors.items():
             for e in errs[:3]:
                 print(f"  error ({kind}): {e}")
-    finally:
-        if created:
-            c.drop_scratch(created)
 
 
 if __name__ == "__main__":
