@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from chizhou_walkthrough.api import ScopedRateThrottle
+from core.api import ScopedRateThrottle
 
 from . import actions
 

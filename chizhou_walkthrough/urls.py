@@ -9,13 +9,12 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from accounts.decorators import page
 from accounts.forms import LoginForm
+from public import views as public
 from findings import api as findings_api
-from findings import dashboard_views
+from findings import certificate_views, dashboard_views
 from findings.reports import api as reports_api
 from inspections import api as inspections_api
-from inspections import public
 from services import api as services_api
-from services import certificate_views
 from services import views as services_views
 
 from . import views

@@ -13,8 +13,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chizhou_walkthrough.errors import ActionError, Conflict, TransitionNotAllowed
-from chizhou_walkthrough.uploads import generated_name, upload_check
+from core.errors import ActionError, Conflict, TransitionNotAllowed
+from core.queue import enqueue_on_commit
+from core.uploads import evidence_store
+from inspections import queries as walkthrough_queries
+from inspections.checklists import BY_MODE
+from inspections.models import Status as WalkStatus
+from inspections.models import Walkthrough
 
 from . import queries
 from .models import (
@@ -28,6 +33,7 @@ from .models import (
 )
 from .workdays import add_working_days
 
+NOTIFY_TASK = "findings.tasks.finding_notify"
 DEFAULT_WORKING_DAYS = {Severity.MINOR: 15, Severity.MAJOR: 10, Severity.CRITICAL: 5}
 
 
@@ -38,20 +44,8 @@ def default_due_date(severity: str, start: datetime.date | None = None) -> datet
 
 
 def _notify(finding_id: int, event: str) -> None:
-    from .tasks import finding_notify
-
-    transaction.on_commit(lambda: _enqueue(finding_notify, finding_id, event))
-
-
-def _enqueue(task, *args) -> None:
-    # A broker that is down must not undo what the person just did: the move is committed; the
-    # e-mail is lost and logged. (Reports, which must not be lost, are queued through the database.)
-    import logging
-
-    try:
-        task.delay(*args)
-    except Exception:
-        logging.getLogger(__name__).warning("could not enqueue %s%s", task.name, args, exc_info=True)
+    # Once committed; a lost e-mail is logged, a lost move is not possible (findings.tasks).
+    enqueue_on_commit(NOTIFY_TASK, finding_id, event)
 
 
 @transaction.atomic
@@ -60,11 +54,9 @@ def finding_file(*, actor, category: str, title: str, severity: str = Severity.M
                  service_item=None) -> Finding:
     """File a finding from a walkthrough (the head or the office) or directly (the office)."""
     if walkthrough is not None:
-        from inspections.models import Status as WalkStatus
-
         if walkthrough.status == WalkStatus.CANCELLED:
             raise ActionError(_("A cancelled walkthrough has no findings."))
-        if not queries.finding_may_file_from(actor, walkthrough):
+        if not walkthrough_queries.walkthrough_may_file(actor, walkthrough):
             raise PermissionDenied(_("Only the walkthrough's own leader or the office may file findings from it."))
         department = walkthrough.department
         service_item = walkthrough.service_item
@@ -77,8 +69,6 @@ def finding_file(*, actor, category: str, title: str, severity: str = Severity.M
     if checklist_question and walkthrough is None:
         raise ActionError(_("A checklist question belongs to a walkthrough."))
     if checklist_question:
-        from inspections.checklists import BY_MODE
-
         if checklist_question not in {q.code for q in BY_MODE[walkthrough.mode]}:
             raise ActionError(_("This question is not part of this mode's checklist."))
     finding = Finding(
@@ -212,15 +202,7 @@ def finding_record_measures(*, finding: Finding, actor, measures: str, version: 
 def finding_evidence_add(*, finding: Finding, actor, upload: UploadedFile) -> FindingEvidence:
     if not queries.finding_may_rectify(actor, finding):
         raise PermissionDenied(_("Only the department's liaison records rectification, while it is under way."))
-    content_type, extension = upload_check(upload)
-    evidence = FindingEvidence(finding=finding, original_name=(upload.name or "")[-255:], content_type=content_type,
-                               size=upload.size, uploaded_by=actor)
-    evidence.file.save(generated_name(extension), upload, save=False)
-    try:
-        evidence.save()
-    except Exception:
-        evidence.file.delete(save=False)
-        raise
+    evidence = evidence_store(FindingEvidence(finding=finding, uploaded_by=actor), upload)
     Finding.objects.filter(pk=finding.pk).update(updated_at=timezone.now())
     return evidence
 
@@ -241,9 +223,7 @@ def comment_add(*, finding: Finding, actor, body: str) -> Comment:
 
 @transaction.atomic
 def proposal_discard(*, walkthrough, actor, key: str) -> None:
-    from inspections.models import Walkthrough
-
-    if not queries.finding_may_file_from(actor, walkthrough):
+    if not walkthrough_queries.walkthrough_may_file(actor, walkthrough):
         raise PermissionDenied(_("Only the walkthrough's own leader or the office may file findings from it."))
     locked = Walkthrough.objects.select_for_update().get(pk=walkthrough.pk)
     if key not in locked.discarded_proposals:

@@ -23,13 +23,13 @@ from rest_framework.response import Response
 from rest_framework.settings import ISO_8601, api_settings
 
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
-from chizhou_walkthrough.api import ID_REGEX, IdFilter, CursorPagination, RejectUnknownKeys, perform_action
+from core.api import ID_REGEX, IdFilter, CursorPagination, RejectUnknownKeys, perform_action
 from inspections import queries as inspection_queries
 from inspections.models import Walkthrough
 from services.models import Department
 
 from . import actions, queries
-from .categories import Category
+from core.categories import Category
 from .models import OPEN_STATUSES, Finding, FindingStatus, FindingTransition, Severity
 
 # --- serializers ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.utils import timezone
 from inspections.models import Mode, Status, Walkthrough
 from services.models import Department
 
-from .categories import GROUP_OF, CategoryGroup
+from core.categories import GROUP_OF, CategoryGroup
 from .models import OPEN_STATUSES, Finding, FindingStatus, Tally
 
 

@@ -16,7 +16,7 @@ from accounts.queries import is_office
 from inspections.models import Mode
 from services.models import Department, DepartmentLevel, Region
 
-from .categories import Category, CategoryGroup
+from core.categories import Category, CategoryGroup
 from .dashboard import Filters, dashboard_figures
 from .models import FindingStatus, Severity
 

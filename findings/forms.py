@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from services.models import Department, DepartmentLevel, Region, ServiceItem
 
-from .categories import Category, CategoryGroup, grouped_choices
+from core.categories import Category, CategoryGroup, grouped_choices
 from .models import FindingStatus, Severity
 
 

@@ -5,7 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .categories import Category
+from core import models as core_models
+from core.categories import Category
 
 
 class Severity(models.TextChoices):
@@ -163,25 +164,17 @@ class Comment(models.Model):
         verbose_name_plural = _("comments")
 
 
-class FindingEvidence(models.Model):
-    """Rectification evidence: checked by content, stored under a generated name, served with permission."""
+class FindingEvidence(core_models.Evidence):
+    """Rectification evidence: what the department shows of the fix."""
+
+    download_url_name = "finding-evidence-download"
+    download_name = "finding-evidence"
 
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(_("file"), upload_to="finding-evidence/%Y/%m/", max_length=200)
-    original_name = models.CharField(_("original file name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=64)
-    size = models.PositiveIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["uploaded_at", "id"]
+    class Meta(core_models.Evidence.Meta):
         verbose_name = _("rectification evidence")
         verbose_name_plural = _("rectification evidence")
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
 
 
 class NotificationSent(models.Model):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.queries import department_scope, is_office, may_write
 
-from .models import OPEN_STATUSES, Finding, FindingStatus
+from .models import OPEN_STATUSES, Finding, FindingEvidence, FindingStatus
 
 # The table of moves: (from, to) → who may make it.
 #   "office": the business-environment office;  "department": the liaison of the finding's department.
@@ -39,6 +39,11 @@ def findings_visible(user) -> QuerySet[Finding]:
     if user.role == Role.LEADER and not is_office(user):  # (Q() | x is x: never widen "everything")
         scope |= Q(created_by=user)
     return Finding.objects.filter(scope)
+
+
+def evidence_visible(user) -> QuerySet[FindingEvidence]:
+    """Rectification evidence goes with its finding: whoever may see the finding."""
+    return FindingEvidence.objects.filter(finding__in=findings_visible(user))
 
 
 def with_overdue(queryset: QuerySet[Finding], today: datetime.date | None = None) -> QuerySet[Finding]:
@@ -75,45 +80,3 @@ def finding_may_rectify(user, finding: Finding) -> bool:
 
 def finding_may_comment(user, finding: Finding) -> bool:
     return may_write(user)  # anyone who can see it, except read-only API clients
-
-
-def finding_may_file_from(user, walkthrough) -> bool:
-    """A head files findings from their own walkthrough (even completed); the office from any."""
-    from inspections.models import Status
-
-    if not may_write(user) or walkthrough.status == Status.CANCELLED:
-        return False
-    return is_office(user) or walkthrough.leader_id == user.pk
-
-
-def walkthrough_proposals(walkthrough) -> list[dict]:
-    """Where what the head met exceeds what the catalog declares: findings proposed, not filed."""
-    from django.utils.translation import gettext as _
-
-    from .categories import Category
-
-    item = walkthrough.service_item
-    declared_materials = len(item.materials.all())
-    declared_steps = len(item.steps.all())
-    checks = [
-        ("materials", walkthrough.observed_materials, declared_materials, Category.EXCESS_MATERIALS,
-         _("%(observed)d materials demanded where the catalog declares %(declared)d")),
-        ("visits", walkthrough.observed_visits, item.max_visits, Category.EXCESS_VISITS,
-         _("%(observed)d visits needed where the catalog declares %(declared)d")),
-        ("steps", walkthrough.observed_steps, declared_steps, Category.EXCESS_STEPS,
-         _("%(observed)d steps passed where the catalog declares %(declared)d")),
-        ("time", walkthrough.elapsed_days, item.promised_limit_days, Category.TIME_LIMIT,
-         _("%(observed)d working days taken where %(declared)d are promised")),
-    ]
-    proposals = []
-    for key, observed, declared, category, text in checks:
-        if observed is not None and observed > declared:
-            proposals.append({"key": key, "category": category, "title": f"{item.name}：{text % {'observed': observed, 'declared': declared}}"})
-    depth = walkthrough.observed_online_depth
-    if depth is not None and depth < item.online_depth:
-        proposals.append({"key": "online", "category": Category.ONLINE_NOT_COVERED,
-                          "title": f"{item.name}：" + _("online depth met was %(observed)s where the catalog declares %(declared)s")
-                          % {"observed": "ⅠⅡⅢⅣ"[depth - 1], "declared": "ⅠⅡⅢⅣ"[item.online_depth - 1]}})
-    filed = set(walkthrough.findings.exclude(proposal_key="").values_list("proposal_key", flat=True)) if walkthrough.pk else set()
-    discarded = set(walkthrough.discarded_proposals or [])
-    return [p for p in proposals if p["key"] not in filed and p["key"] not in discarded]

@@ -2,6 +2,7 @@
 from celery import shared_task
 
 from . import notifications
+from .reports import actions
 
 
 @shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
@@ -18,8 +19,6 @@ def findings_remind() -> int:
 def report_render_task(self, report_id: int) -> bool:
     """Thin: the action claims the row, renders, and marks it done once. Retries with backoff;
     after the last retry the report is marked failed with the reason."""
-    from .reports import actions
-
     try:
         return actions.report_render(report_id=report_id)
     except Exception as exc:
@@ -31,13 +30,9 @@ def report_render_task(self, report_id: int) -> bool:
 
 @shared_task
 def reports_sweep() -> int:
-    from .reports import actions
-
     return actions.reports_sweep()
 
 
 @shared_task
 def weekly_bulletin() -> int:
-    from .reports import actions
-
     return actions.weekly_bulletin().pk

@@ -1,6 +1,9 @@
 from django.urls import path
 
-from . import views
+from accounts.decorators import page
+from core.views import evidence_download
+
+from . import queries, views
 
 urlpatterns = [
     path("", views.finding_list, name="finding-list"),
@@ -12,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/evidence/", views.finding_evidence_add, name="finding-evidence-add"),
     path("<int:pk>/comments/", views.finding_comment, name="finding-comment"),
     path("<int:pk>/rewalk/", views.finding_rewalk, name="finding-rewalk"),
-    path("evidence/<int:pk>/", views.finding_evidence_download, name="finding-evidence-download"),
+    path("evidence/<int:pk>/", page(evidence_download), {"visible": queries.evidence_visible},
+         name="finding-evidence-download"),
     path("proposals/<int:walkthrough_pk>/<slug:key>/", views.proposal_decide, name="finding-proposal"),
 ]

@@ -10,16 +10,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import office_page, page
 from accounts.queries import is_office
-from chizhou_walkthrough import submissions
-from chizhou_walkthrough.errors import ActionError
-from chizhou_walkthrough.uploads import evidence_response
+from core import submissions
+from core.errors import ActionError
 from inspections import actions as walk_actions
 from inspections import queries as walk_queries
 from inspections.checklists import BY_CODE, BY_MODE
 from inspections.models import Mode, Walkthrough
 
 from . import actions, queries
-from .categories import GROUP_OF
+from core.categories import GROUP_OF
 from .forms import CommentForm, EvidenceForm, FileForm, ListFilterForm, MeasuresForm, MoveForm, RewalkForm
 from .models import Comment, Finding, FindingEvidence, FindingStatus, FindingTransition
 
@@ -91,7 +90,7 @@ def finding_file(request):
     if request.GET.get("walkthrough", "").isdigit():
         walkthrough = get_object_or_404(walk_queries.walkthroughs_visible(request.user).select_related("service_item", "department"),
                                         pk=int(request.GET["walkthrough"]))
-        if not queries.finding_may_file_from(request.user, walkthrough):
+        if not walk_queries.walkthrough_may_file(request.user, walkthrough):
             raise PermissionDenied
     elif not is_office(request.user):
         raise PermissionDenied
@@ -260,9 +259,9 @@ def finding_rewalk(request, pk):
 def proposal_decide(request, walkthrough_pk, key):
     walkthrough = get_object_or_404(walk_queries.walkthroughs_visible(request.user).select_related("service_item", "department"),
                                     pk=walkthrough_pk)
-    if not queries.finding_may_file_from(request.user, walkthrough):
+    if not walk_queries.walkthrough_may_file(request.user, walkthrough):
         raise PermissionDenied
-    proposal = next((p for p in queries.walkthrough_proposals(walkthrough) if p["key"] == key), None)
+    proposal = next((p for p in walk_queries.walkthrough_proposals(walkthrough) if p["key"] == key), None)
     if proposal is None:
         messages.error(request, _("This proposal has already been decided."))
     elif request.POST.get("decision") == "confirm":
@@ -275,10 +274,4 @@ def proposal_decide(request, walkthrough_pk, key):
         messages.info(request, _("Proposal discarded."))
     return redirect("walkthrough-detail", pk=walkthrough_pk)
 
-
-@require_GET
-@page
-def finding_evidence_download(request, pk):
-    evidence = get_object_or_404(FindingEvidence.objects.filter(finding__in=queries.findings_visible(request.user)), pk=pk)
-    return evidence_response(evidence, prefix="finding-evidence")
 

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chizhou_walkthrough.errors import ActionError, Conflict, TransitionNotAllowed
-from chizhou_walkthrough.uploads import generated_name, upload_check
+from core.errors import ActionError, Conflict, TransitionNotAllowed
+from core.uploads import evidence_store
 
 from . import queries
 from .checklists import BY_MODE
@@ -150,18 +150,7 @@ def evidence_add(*, walkthrough: Walkthrough, actor, upload: UploadedFile, event
     _require_loggable(walkthrough, actor)
     if event is not None and event.walkthrough_id != walkthrough.pk:
         raise ActionError(_("The event belongs to another walkthrough."))
-    content_type, extension = upload_check(upload)
-    evidence = Evidence(
-        walkthrough=walkthrough, event=event, original_name=(upload.name or "")[-255:], content_type=content_type,
-        size=upload.size, uploaded_by=actor,
-    )
-    evidence.file.save(generated_name(extension), upload, save=False)
-    try:
-        evidence.save()
-    except Exception:
-        evidence.file.delete(save=False)
-        raise
-    return evidence
+    return evidence_store(Evidence(walkthrough=walkthrough, event=event, uploaded_by=actor), upload)
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from services.admin import OfficeManaged
+from accounts.admin import OfficeManaged
 
 from .models import Walkthrough
 

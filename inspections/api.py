@@ -15,11 +15,11 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
-from chizhou_walkthrough.api import ID_REGEX, IdFilter, IdNumberFilter, RejectUnknownKeys, perform_action
+from core.api import ID_REGEX, IdFilter, IdNumberFilter, RejectUnknownKeys, perform_action
 from services import queries as service_queries
 from services.models import Department, ServiceItem
 
-from . import actions, queries
+from . import actions, extensions, queries
 from .models import Mode, Status, TimelineEvent, Walkthrough
 
 # --- serializers ----------------------------------------------------------------------------
@@ -66,10 +66,10 @@ class WalkthroughSerializer(serializers.ModelSerializer):
         # walkthrough returned by an action asks once.
         if "findings" in getattr(walkthrough, "_prefetched_objects_cache", {}):
             return [f.pk for f in walkthrough.findings.all()]
-        from findings.queries import findings_visible
-
-        return list(findings_visible(self.context["request"].user).filter(walkthrough=walkthrough)
-                    .order_by("id").values_list("id", flat=True))
+        findings = extensions.walkthrough_findings_visible(self.context["request"].user)
+        if findings is None:
+            return []
+        return list(findings.filter(walkthrough=walkthrough).order_by("id").values_list("id", flat=True))
 
 
 class _VisibleServiceItemField(serializers.PrimaryKeyRelatedField):
@@ -221,11 +221,12 @@ class WalkthroughViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_queryset(self):
         # Rows render ids only (service_item_id, …); findings come in one prefetch for the page.
-        from findings.queries import findings_visible
-
-        visible_findings = findings_visible(self.request.user).only("id", "walkthrough_id").order_by("id")
-        return queries.walkthroughs_visible(self.request.user).prefetch_related(
-            Prefetch("findings", queryset=visible_findings))
+        walkthroughs = queries.walkthroughs_visible(self.request.user)
+        findings = extensions.walkthrough_findings_visible(self.request.user)
+        if findings is None:
+            return walkthroughs
+        return walkthroughs.prefetch_related(
+            Prefetch("findings", queryset=findings.only("id", "walkthrough_id").order_by("id")))
 
     def filter_queryset(self, queryset):
         # The filters are the list's; a stray ?status= on a detail or move must not turn it into a 404.

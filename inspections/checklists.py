@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from findings.categories import Category
+from core.categories import Category
 
 
 @dataclass(frozen=True)

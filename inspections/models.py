@@ -4,6 +4,8 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core import models as core_models
+
 
 class Mode(models.TextChoices):
     SIMULATE = "simulate", _("Simulated case (体验办)")
@@ -145,26 +147,17 @@ class TimelineEvent(models.Model):
         verbose_name_plural = _("timeline events")
 
 
-class Evidence(models.Model):
-    """A photo or PDF, stored under a generated name and served only through a permission check."""
+class Evidence(core_models.Evidence):
+    """A photo or PDF of a walkthrough, or of one moment of it (an event)."""
+
+    download_url_name = "evidence-download"
 
     walkthrough = models.ForeignKey(Walkthrough, on_delete=models.CASCADE, related_name="evidence")
     event = models.ForeignKey(TimelineEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="evidence")
-    file = models.FileField(_("file"), upload_to="evidence/%Y/%m/", max_length=200)
-    original_name = models.CharField(_("original file name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=64)
-    size = models.PositiveIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["uploaded_at", "id"]
+    class Meta(core_models.Evidence.Meta):
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
 
 
 class Answer(models.TextChoices):
@@ -185,45 +178,3 @@ class ChecklistAnswer(models.Model):
         verbose_name = _("checklist answer")
         verbose_name_plural = _("checklist answers")
         constraints = [models.UniqueConstraint(fields=["walkthrough", "question"], name="one_answer_per_question")]
-
-
-class PublicRequestKind(models.TextChoices):
-    ACCOMPANY = "accompany", _("Ask a head to go with me (局长陪您办)")
-    LEAD = "lead", _("Report a blockage (问题线索)")
-
-
-class PublicRequestStatus(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    ARRANGED = "arranged", _("A head will go with you")
-    FORWARDED = "forwarded", _("Passed on for rectification")
-    CLOSED = "closed", _("Closed")
-
-
-class PublicRequest(models.Model):
-    """A request from the public page — the one page open without login.
-
-    The requester gets ``code`` and can see this request's status with it, and nothing else.
-    """
-
-    kind = models.CharField(_("kind"), max_length=16, choices=PublicRequestKind.choices)
-    code = models.CharField(_("tracking code"), max_length=16, unique=True)
-    service_item = models.ForeignKey("services.ServiceItem", verbose_name=_("service item"), on_delete=models.SET_NULL,
-                                     null=True, blank=True, related_name="+")
-    item_text = models.CharField(_("the matter, in your words"), max_length=200, blank=True)
-    name = models.CharField(_("name or company"), max_length=100)
-    phone = models.CharField(_("contact phone"), max_length=20)
-    description = models.TextField(_("what you need, or what went wrong"), max_length=1000)
-    preferred_date = models.DateField(_("preferred date"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=PublicRequestStatus.choices, default=PublicRequestStatus.RECEIVED)
-    reply = models.CharField(_("reply to the requester"), max_length=500, blank=True)
-    walkthrough = models.ForeignKey(Walkthrough, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    finding = models.ForeignKey("findings.Finding", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("public request")
-        verbose_name_plural = _("public requests")
-        indexes = [models.Index(fields=["status", "created_at"], name="publicrequest_status")]

@@ -4,11 +4,13 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.queries import department_scope, is_office, may_use_pages, may_write  # noqa: F401 (is_office re-exported)
+from core.categories import Category
 
-from .models import Status, Walkthrough
+from .models import Evidence, Status, Walkthrough
 
 
 def walkthroughs_visible(user) -> QuerySet[Walkthrough]:
@@ -20,6 +22,11 @@ def walkthroughs_visible(user) -> QuerySet[Walkthrough]:
     if user.role == Role.LEADER and not is_office(user):  # (Q() | x is x: never widen "everything")
         scope |= Q(leader=user)
     return Walkthrough.objects.filter(scope)
+
+
+def evidence_visible(user) -> QuerySet[Evidence]:
+    """A walkthrough's photos and documents go with the walkthrough: whoever may see it."""
+    return Evidence.objects.filter(walkthrough__in=walkthroughs_visible(user))
 
 
 def walkthrough_may_plan(user, *, item, leader) -> bool:
@@ -65,3 +72,41 @@ def leaders_without_walk(*, month_start: datetime.date, month_end: datetime.date
         .select_related("department")
         .order_by("department__code", "username")
     )
+
+
+def walkthrough_may_file(user, walkthrough: Walkthrough) -> bool:
+    """A head files findings from their own walkthrough (even completed); the office from any."""
+    if not may_write(user) or walkthrough.status == Status.CANCELLED:
+        return False
+    return is_office(user) or walkthrough.leader_id == user.pk
+
+
+def walkthrough_proposals(walkthrough: Walkthrough) -> list[dict]:
+    """Where what the head met exceeds what the catalog declares: findings proposed, not filed
+    (``walkthrough.findings`` is the reverse side of the finding's walkthrough, read without
+    importing the findings app)."""
+    item = walkthrough.service_item
+    declared_materials = len(item.materials.all())
+    declared_steps = len(item.steps.all())
+    checks = [
+        ("materials", walkthrough.observed_materials, declared_materials, Category.EXCESS_MATERIALS,
+         _("%(observed)d materials demanded where the catalog declares %(declared)d")),
+        ("visits", walkthrough.observed_visits, item.max_visits, Category.EXCESS_VISITS,
+         _("%(observed)d visits needed where the catalog declares %(declared)d")),
+        ("steps", walkthrough.observed_steps, declared_steps, Category.EXCESS_STEPS,
+         _("%(observed)d steps passed where the catalog declares %(declared)d")),
+        ("time", walkthrough.elapsed_days, item.promised_limit_days, Category.TIME_LIMIT,
+         _("%(observed)d working days taken where %(declared)d are promised")),
+    ]
+    proposals = []
+    for key, observed, declared, category, text in checks:
+        if observed is not None and observed > declared:
+            proposals.append({"key": key, "category": category, "title": f"{item.name}：{text % {'observed': observed, 'declared': declared}}"})
+    depth = walkthrough.observed_online_depth
+    if depth is not None and depth < item.online_depth:
+        proposals.append({"key": "online", "category": Category.ONLINE_NOT_COVERED,
+                          "title": f"{item.name}：" + _("online depth met was %(observed)s where the catalog declares %(declared)s")
+                          % {"observed": "ⅠⅡⅢⅣ"[depth - 1], "declared": "ⅠⅡⅢⅣ"[item.online_depth - 1]}})
+    filed = set(walkthrough.findings.exclude(proposal_key="").values_list("proposal_key", flat=True)) if walkthrough.pk else set()
+    discarded = set(walkthrough.discarded_proposals or [])
+    return [p for p in proposals if p["key"] not in filed and p["key"] not in discarded]

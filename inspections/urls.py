@@ -1,6 +1,9 @@
 from django.urls import path
 
-from . import views
+from accounts.decorators import page
+from core.views import evidence_download
+
+from . import queries, views
 
 urlpatterns = [
     path("", views.walkthrough_list, name="walkthrough-list"),
@@ -12,5 +15,6 @@ urlpatterns = [
     path("<int:pk>/evidence/", views.walkthrough_evidence_add, name="walkthrough-evidence-add"),
     path("<int:pk>/observed/", views.walkthrough_observed, name="walkthrough-observed"),
     path("<int:pk>/checklist/<str:question>/", views.walkthrough_answer, name="walkthrough-answer"),
-    path("evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
+    path("evidence/<int:pk>/", page(evidence_download), {"visible": queries.evidence_visible},
+         name="evidence-download"),
 ]

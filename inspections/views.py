@@ -14,11 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import page
 from services.models import BundleItem
 from accounts.queries import is_office
-from chizhou_walkthrough import submissions
-from chizhou_walkthrough.errors import ActionError
-from chizhou_walkthrough.uploads import evidence_response
+from core import submissions
+from core.errors import ActionError
 
-from . import actions, queries
+from . import actions, extensions, queries
 from .checklists import sections_for
 from .forms import AnswerForm, EventForm, EvidenceForm, ObservedForm, PlanForm
 from .models import (
@@ -165,15 +164,14 @@ def _event_buttons(walkthrough):
 
 
 def _context(request, walkthrough, **extra):
-    from findings import queries as finding_queries
-
     item = walkthrough.service_item
     may_walk = queries.walkthrough_may_walk(request.user, walkthrough)
-    may_file = finding_queries.finding_may_file_from(request.user, walkthrough)
+    findings = extensions.walkthrough_findings_visible(request.user)
+    may_file = findings is not None and queries.walkthrough_may_file(request.user, walkthrough)
     return {
         "may_file": may_file,
-        "findings": finding_queries.findings_visible(request.user).filter(walkthrough=walkthrough).order_by("id"),
-        "proposals": finding_queries.walkthrough_proposals(walkthrough) if may_file and walkthrough.status == Status.COMPLETED else [],
+        "findings": findings.filter(walkthrough=walkthrough).order_by("id") if findings is not None else [],
+        "proposals": queries.walkthrough_proposals(walkthrough) if may_file and walkthrough.status == Status.COMPLETED else [],
         "w": walkthrough,
         "item": item,
         "may_walk": may_walk,
@@ -303,10 +301,3 @@ def _respond(request, pk, template, error, *, status=200, **extra):
         messages.error(request, error)
     return redirect("walkthrough-detail", pk=pk)
 
-
-@require_GET
-@page
-def evidence_download(request, pk):
-    """Evidence is served only to whoever may see its walkthrough; elsewhere it does not exist."""
-    evidence = get_object_or_404(Evidence.objects.filter(walkthrough__in=queries.walkthroughs_visible(request.user)), pk=pk)
-    return evidence_response(evidence, prefix="evidence")

@@ -9,7 +9,11 @@ from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.forms.models import model_to_dict
 
+from core.queue import enqueue_on_commit
+
 from .models import Material, RevisionSource, ServiceItem, ServiceItemRevision, Step
+
+IMPORT_TASK = "services.tasks.catalog_import_run"
 
 # Fields that are bookkeeping, not catalog content.
 _NOT_HISTORY = {"id", "revision", "created_at", "updated_at"}
@@ -97,20 +101,9 @@ def _changed_fields(data: dict, last: dict) -> list[str]:
 
 
 def catalog_import_enqueue(*, catalog_import) -> None:
-    """Hand an uploaded import to the worker once the upload is committed."""
-    from .tasks import catalog_import_run
-
-    transaction.on_commit(lambda: _enqueue_quietly(catalog_import_run, catalog_import.pk))
-
-
-def _enqueue_quietly(task, pk: int) -> None:
-    # With the broker down the row stays pending; the periodic sweep enqueues it again.
-    import logging
-
-    try:
-        task.delay(pk)
-    except Exception:  # kombu raises several connection error types
-        logging.getLogger(__name__).warning("enqueue of %s(%s) failed; the sweep will retry", task.name, pk, exc_info=True)
+    """Hand an uploaded import to the worker once the upload is committed. With the broker down
+    the row stays pending; the periodic sweep (services.tasks) enqueues it again."""
+    enqueue_on_commit(IMPORT_TASK, catalog_import.pk)
 
 
 def catalog_import_process(*, import_id: int) -> bool:

@@ -5,29 +5,11 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import OfficeManaged
+
 from . import actions
 from .catalog_io import catalog_export
-from .queries import catalog_may_manage
 from .models import Bundle, BundleItem, CatalogImport, Department, Material, Region, ServiceItem, ServiceItemRevision, Step
-
-
-class OfficeManaged:
-    """The catalog is managed by the office role, not by Django's per-model permissions."""
-
-    def has_module_permission(self, request):
-        return catalog_may_manage(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return catalog_may_manage(request.user)
-
-    def has_add_permission(self, request, *args):
-        return catalog_may_manage(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        return catalog_may_manage(request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return catalog_may_manage(request.user)
 
 
 @admin.register(Region)

@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
 
-from chizhou_walkthrough.api import ID_REGEX, IdFilter
+from core.api import ID_REGEX, IdFilter
 
 from . import actions, queries
 from .models import Department, ItemType, Material, ServiceItem, Step

@@ -19,7 +19,8 @@ The search has a cap and a budget: a catalog tangled into one component of thous
 more cycles than anyone could read, and the page then says so instead of running for minutes.
 
 A problem filed as findings carries its stable key in the description (``[cycle:12-34-56]``),
-which is how the page knows what has been filed already.
+which is how the page knows what has been filed already. Filing is not the catalog's business: it
+lives a layer up, in ``findings/certificates.py``, which hands ``analyse()`` what is already filed.
 """
 from __future__ import annotations
 
@@ -33,14 +34,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from findings.actions import finding_file
-from findings.categories import Category
-from findings.models import Finding, Severity
+from core.categories import Category
 
 from .models import Bundle, BundleItem, Department, Material, MaterialSource, ServiceItem
 
@@ -58,7 +56,6 @@ LONGEST_LISTED = 100
 SPEC_MAX = 2000  # characters of a problem's name the file button may post
 DESCRIPTION_MAX = 4000  # Finding.description
 TITLE_MAX = 200  # Finding.title
-CERTIFICATE_CATEGORIES = (Category.CIRCULAR_CERTIFICATE, Category.DUPLICATE_CERTIFICATE)
 # A problem's name (Problem.spec), and the same name as a filed finding's description carries it.
 SPEC_PATTERN = re.compile(r"^(cycle|self):(\d+(?:-\d+)+)$|^bundle:(\d+):(\d+)$")
 KEY_PATTERN = re.compile(r"\[((?:cycle|self):\d+(?:-\d+)+|bundle:\d+:\d+)\]")
@@ -282,11 +279,6 @@ class Problem:
         return Category.CIRCULAR_CERTIFICATE if self.kind == "cycle" else Category.DUPLICATE_CERTIFICATE
 
     @property
-    def severity(self) -> str:
-        # An applicant cannot get out of a cycle at all; a duplicate costs a trip.
-        return Severity.MAJOR if self.kind == "cycle" else Severity.MINOR
-
-    @property
     def anchor(self) -> str:
         return "p-" + hashlib.sha1(self.spec.encode()).hexdigest()[:12]
 
@@ -498,20 +490,13 @@ def most_demanded(limit: int = MOST_DEMANDED) -> list[Demand]:
     return [Demand(issuers[pk], names[pk].most_common(1)[0][0], n, list(demanders[pk].values())) for pk, n in top]
 
 
-def filed_keys() -> dict[str, set[int]]:
-    """For each problem key already filed, the departments that have a finding for it; one query."""
-    filed: dict[str, set[int]] = defaultdict(set)
-    rows = Finding.objects.filter(category__in=CERTIFICATE_CATEGORIES, description__contains="[").values_list(
-        "department_id", "description")
-    for department_id, description in rows.iterator(chunk_size=2000):
-        for key in KEY_PATTERN.findall(description):
-            filed[key].add(department_id)
-    return filed
-
-
-def analyse(*, show: int = SHOWN, limit: int = CYCLE_LIMIT, budget: int = CYCLE_BUDGET) -> CertificateAnalysis:
+def analyse(*, show: int = SHOWN, limit: int = CYCLE_LIMIT, budget: int = CYCLE_BUDGET,
+            filed: Mapping[str, set[int]] | None = None) -> CertificateAnalysis:
     """The whole certificate graph of the active catalog, in a fixed number of queries: items,
-    departments, certificate rows, bundles and their items, most demanded (three), filed findings."""
+    departments, certificate rows, bundles and their items, most demanded (three).
+
+    ``filed`` maps a problem's key to the departments that have a finding for it already
+    (``findings.certificates.filed_keys()``); the problems described are marked with it."""
     started = time.perf_counter()
     items = ServiceItem.objects.filter(is_active=True).values_list("id", "name", "department_id")
     catalog = _Catalog(items.iterator(chunk_size=5000), _department_names())
@@ -540,7 +525,7 @@ def analyse(*, show: int = SHOWN, limit: int = CYCLE_LIMIT, budget: int = CYCLE_
     timings["most_demanded"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    filed = filed_keys()
+    filed = filed or {}
     cycles = [catalog.cycle(ids) for ids in itertools.islice((c for c in cycle_ids if len(c) <= LONGEST_LISTED), show)]
     pairs.sort(key=lambda pair: (catalog.departments.get(catalog.department_of[pair[0]], ""), catalog.names[pair[0]], pair))
     selfs = [catalog.self_pair(item, issuer) for item, issuer in pairs[:show]]
@@ -592,23 +577,3 @@ def problem_resolve(spec: str) -> Problem | None:
         return catalog.self_pair(*path) if tuple(path) in self_issued(edges, catalog.department_of) else None
     found = [d for d in bundle_duplicates([bundle.items], edges) if d.issuer == issuer]
     return catalog.duplicate(bundle, issuer, found[0].items) if found else None
-
-
-@transaction.atomic
-def certificate_problem_file(*, actor, problem: Problem) -> list[Finding]:
-    """File the problem against each department involved, one finding each; departments that
-    already have it are skipped, so a second click files nothing."""
-    wanted = problem.departments()
-    # Locking the departments' rows serialises two clicks on the same problem.
-    departments = Department.objects.select_for_update().order_by("id").in_bulk(sorted(wanted))
-    have = set(Finding.objects.filter(category=problem.category, department_id__in=wanted,
-                                      description__contains=f"[{problem.spec}]").values_list("department_id", flat=True))
-    items = ServiceItem.objects.in_bulk([node.id for pk, node in wanted.items() if pk not in have])
-    title, description = problem.title(), problem.description()
-    created = [
-        finding_file(actor=actor, category=problem.category, severity=problem.severity, title=title,
-                     description=description, department=departments[pk], service_item=items[node.id])
-        for pk, node in wanted.items() if pk not in have
-    ]
-    problem.filed_departments = have | {f.department_id for f in created}
-    return created

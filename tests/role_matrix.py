@@ -80,7 +80,7 @@ def _png() -> bytes:
 
 
 def _public(objs):
-    from inspections.models import PublicRequest
+    from public.models import PublicRequest
 
     if "public" not in objs:
         objs["public"] = PublicRequest.objects.create(kind="lead", code="TESTCODE23", name="某企业", phone="13800000000",

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.test import RequestFactory
 from django.core.management import call_command
 
-from services.demo_data import DEMO_ACCOUNTS, DEMO_PASSWORD
+from campaign.demo_data import DEMO_ACCOUNTS, DEMO_PASSWORD
 from services.models import Department, Material, Region, ServiceItem, ServiceItemRevision, Step
 
 

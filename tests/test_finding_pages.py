@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from findings import actions, notifications, queries
+from inspections import queries as walkthrough_queries
 from findings.models import Finding, FindingStatus, FindingTransition, NotificationSent
 from inspections import actions as walk_actions
 from inspections.models import Status, Walkthrough
@@ -53,14 +54,14 @@ def test_file_from_a_checklist_problem_prefills_the_category(client, leader_a, w
 
 def test_completing_proposes_findings_where_observed_exceeds_declared(client, leader_a, walk_done):
     client.force_login(leader_a)
-    keys = [p["key"] for p in queries.walkthrough_proposals(Walkthrough.objects.get(pk=walk_done.pk))]
+    keys = [p["key"] for p in walkthrough_queries.walkthrough_proposals(Walkthrough.objects.get(pk=walk_done.pk))]
     assert keys == ["materials", "visits"]  # 2 materials > 0 declared, 3 visits > 1 declared
     html = client.get(reverse("walkthrough-detail", args=[walk_done.pk])).content.decode()
     assert "建议登记的问题" in html and "实际跑动 3 次，目录申报 1 次" in html
     client.post(reverse("finding-proposal", args=[walk_done.pk, "visits"]), {"decision": "confirm"})
     client.post(reverse("finding-proposal", args=[walk_done.pk, "materials"]), {"decision": "discard"})
     assert Finding.objects.get().category == "excess_visits"
-    assert queries.walkthrough_proposals(Walkthrough.objects.get(pk=walk_done.pk)) == []
+    assert walkthrough_queries.walkthrough_proposals(Walkthrough.objects.get(pk=walk_done.pk)) == []
     # deciding twice does nothing more
     client.post(reverse("finding-proposal", args=[walk_done.pk, "visits"]), {"decision": "confirm"})
     assert Finding.objects.count() == 1
@@ -239,7 +240,7 @@ def test_overdue_annotation_matches_definition(office, department_a):
 
 
 def test_unknown_move_is_refused_for_everyone(office, liaison_a, finding_a):
-    from chizhou_walkthrough.errors import TransitionNotAllowed
+    from core.errors import TransitionNotAllowed
 
     for actor in (office, liaison_a):
         with pytest.raises(TransitionNotAllowed):
@@ -248,7 +249,7 @@ def test_unknown_move_is_refused_for_everyone(office, liaison_a, finding_a):
 
 
 def test_action_guards(office, department_a, finding_a, walk_done):
-    from chizhou_walkthrough.errors import ActionError
+    from core.errors import ActionError
 
     with pytest.raises(ActionError):  # a checklist question without its walkthrough
         actions.finding_file(actor=office, department=department_a, category="hotline", title="x", checklist_question="made-up")

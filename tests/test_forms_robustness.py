@@ -8,7 +8,8 @@ from django.utils import timezone
 from findings import actions as finding_actions
 from findings.models import Comment, Finding
 from inspections import actions as walk_actions
-from inspections.models import ChecklistAnswer, PublicRequest, TimelineEvent, Walkthrough
+from inspections.models import ChecklistAnswer, TimelineEvent, Walkthrough
+from public.models import PublicRequest
 from tests.conftest import make_item
 
 SCRIPT = "<script>alert('x')</script><img src=x onerror=alert(1)>"

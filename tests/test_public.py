@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from findings.models import Finding
-from inspections.models import PublicRequest, Walkthrough
+from inspections.models import Walkthrough
+from public.models import PublicRequest
 from tests.conftest import make_item
 
 

@@ -19,13 +19,16 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from chizhou_walkthrough.errors import ActionError
+from core.errors import ActionError
+from core.queue import enqueue
 
 from ..models import Report, ReportKind, ReportStatus
 from . import queries
 from .data import ReportInput
 
 log = logging.getLogger(__name__)
+
+RENDER_TASK = "findings.tasks.report_render_task"
 
 # A run that has not finished this long after it started has lost its worker.
 STALE_AFTER = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
@@ -71,12 +74,7 @@ def report_request(*, actor, kind: str, walkthrough=None, department=None, perio
 
 def report_enqueue(*, report_id: int) -> bool:
     """Hand the report to the worker; with the broker down, leave it for the sweep."""
-    from ..tasks import report_render_task
-
-    try:
-        report_render_task.delay(report_id)
-    except Exception:  # kombu raises many kinds of connection errors
-        log.warning("report %s: broker unavailable, left for the sweep", report_id, exc_info=True)
+    if not enqueue(RENDER_TASK, report_id):
         return False
     Report.objects.filter(pk=report_id, status=ReportStatus.PENDING).update(enqueued_at=timezone.now())
     return True

@@ -9,8 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
-from chizhou_walkthrough.api import ID_REGEX
-from chizhou_walkthrough.errors import ActionError, api_error
+from core.api import ID_REGEX
+from core.errors import ActionError, api_error
 from inspections.queries import walkthroughs_visible
 from services.models import Department
 

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from inspections.checklists import sections_for
 from inspections.models import Answer, Mode, Status
 
-from ..categories import GROUP_OF, Category, CategoryGroup
+from core.categories import GROUP_OF, Category, CategoryGroup
 from ..models import FINAL_STATUSES, FindingStatus, FindingTransition, Severity
 from ..queries import overdue_q, with_overdue
 from .data import ReportInput

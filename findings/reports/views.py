@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import page
 from accounts.queries import is_office
-from chizhou_walkthrough.errors import ActionError
+from core.errors import ActionError
 from inspections.queries import walkthroughs_visible
 
 from ..models import ReportStatus

@@ -4,8 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import actions
-from accounts.models import Role
-from services.models import Department
+from accounts.models import Role, User
 
 
 class Command(BaseCommand):
@@ -22,6 +21,9 @@ class Command(BaseCommand):
     def handle(self, *args, username, role, department, password, name, token, **options):
         dept = None
         if department:
+            # Accounts sit below the catalog: the department model is reached through the user's
+            # lazy "services.Department" reference, as Django itself resolves it, not by importing it.
+            Department = User._meta.get_field("department").related_model
             dept = Department.objects.filter(code=department).first()
             if dept is None:
                 raise CommandError(f"unknown department code: {department}")

@@ -8,9 +8,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import office_page
-from findings.categories import Category
+from core.categories import Category
 
-from . import certificates
+from services import certificates
+
+from .certificates import certificate_problem_file, filed_keys
 
 CHART_CYCLES = 50
 
@@ -18,9 +20,9 @@ CHART_CYCLES = 50
 @require_GET
 @office_page
 def certificate_graph(request):
-    analysis = certificates.analyse()
+    analysis = certificates.analyse(filed=filed_keys())
     chart = analysis.chart(cycles=CHART_CYCLES)
-    return render(request, "services/certificates.html", {
+    return render(request, "findings/certificates.html", {
         "analysis": analysis,
         "duplicates_total": analysis.self_issued_count + analysis.bundle_duplicate_count,
         "chart": chart,
@@ -37,7 +39,7 @@ def certificate_file_finding(request):
     if problem is None:
         messages.error(request, _("This certificate problem is no longer in the catalog; nothing was filed."))
         return redirect("certificate-graph")
-    created = certificates.certificate_problem_file(actor=request.user, problem=problem)
+    created = certificate_problem_file(actor=request.user, problem=problem)
     if created:
         messages.success(request, ngettext(
             "%(count)d finding filed, one for each department involved.",

@@ -45,17 +45,18 @@ def generated_name(extension: str) -> str:
     return f"{uuid.uuid4().hex}.{extension}"
 
 
-def evidence_response(evidence, *, prefix: str):
-    """Serve a stored photo or PDF (already permission-checked by the caller) under a neutral name.
-    Only content types that ``upload_check`` admitted are ever stored, so they are shown inline."""
-    from django.http import FileResponse, Http404
-
+def evidence_store(evidence, upload: UploadedFile):
+    """Check ``upload`` by its content and save it as ``evidence`` (an unsaved instance of a
+    ``core.models.Evidence`` subclass with its owner set) under a generated name. Nothing is
+    stored when the check fails, and the file is removed again if the row cannot be saved."""
+    content_type, extension = upload_check(upload)
+    evidence.original_name = (upload.name or "")[-255:]
+    evidence.content_type = content_type
+    evidence.size = upload.size
+    evidence.file.save(generated_name(extension), upload, save=False)
     try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=evidence.content_type)
-    extension = evidence.file.name.rsplit(".", 1)[-1]
-    response["Content-Disposition"] = f'inline; filename="{prefix}-{evidence.pk}.{extension}"'
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+        evidence.save()
+    except Exception:
+        evidence.file.delete(save=False)
+        raise
+    return evidence

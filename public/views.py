@@ -23,12 +23,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import office_page
-from chizhou_walkthrough import submissions
-from chizhou_walkthrough.errors import ActionError
+from core import submissions
+from core.categories import grouped_choices
+from core.errors import ActionError
+from findings import actions as finding_actions
+from inspections import actions as walkthrough_actions
+from inspections import queries as walkthrough_queries
+from inspections.models import Identity, Mode
 from services.models import ServiceItem
 
-from . import actions, queries
-from .models import Identity, Mode, PublicRequest, PublicRequestKind, PublicRequestStatus
+from .models import PublicRequest, PublicRequestKind, PublicRequestStatus
 
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
@@ -159,8 +163,6 @@ class ForwardForm(forms.Form):
     reply = forms.CharField(label=gettext_lazy("reply to the requester"), max_length=500, required=False)
 
     def __init__(self, *args, **kwargs):
-        from findings.categories import grouped_choices
-
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = grouped_choices()
 
@@ -183,7 +185,7 @@ def office_request_list(request):
 @office_page
 def office_request_detail(request, pk):
     item = get_object_or_404(PublicRequest.objects.select_related("service_item__department", "walkthrough", "finding"), pk=pk)
-    leaders = queries.leaders_plannable(request.user)
+    leaders = walkthrough_queries.leaders_plannable(request.user)
     if item.service_item:
         leaders = leaders.filter(department=item.service_item.department)
     return render(request, "public/office_detail.html", {
@@ -197,18 +199,16 @@ def office_request_detail(request, pk):
 @require_POST
 @office_page
 def office_request_act(request, pk, action):
-    from findings import actions as finding_actions
-
     item = get_object_or_404(PublicRequest.objects.select_related("service_item__department"), pk=pk)
     if item.status == PublicRequestStatus.CLOSED:
         messages.error(request, _("This request is closed."))
         return redirect("public-request-detail", pk=pk)
     try:
         if action == "arrange":
-            form = ArrangeForm(request.POST, leaders=queries.leaders_plannable(request.user))
+            form = ArrangeForm(request.POST, leaders=walkthrough_queries.leaders_plannable(request.user))
             if not form.is_valid() or item.service_item is None:
                 raise ActionError(_("Choose the service item's head and a date (the request must name a catalog item)."))
-            walkthrough = actions.walkthrough_plan(
+            walkthrough = walkthrough_actions.walkthrough_plan(
                 actor=request.user, service_item=item.service_item, leader=form.cleaned_data["leader"], mode=Mode.ACCOMPANY,
                 identity=Identity.APPLICANT, channel="window", scheduled_for=form.cleaned_data["scheduled_for"],
             )

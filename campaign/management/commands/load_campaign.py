@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from findings.categories import Category
+from core.categories import Category
 from findings.models import Comment, Finding, FindingTransition
 from inspections.models import Walkthrough
 from services.models import Department, Region, ServiceItem

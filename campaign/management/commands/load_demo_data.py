@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from services import demo_data
+from campaign import demo_data
 from services.actions import item_revision_record
 from services.models import (
     Bundle,

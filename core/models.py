@@ -1,0 +1,37 @@
+"""What every app's files have in common: one evidence model, made concrete where a file attaches."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class Evidence(models.Model):
+    """A photo or PDF: checked by its content (``core.uploads.evidence_store``), stored under a
+    generated name, served only through a permission check (``core.views.evidence_download``).
+
+    Each place a file attaches is a concrete subclass with a foreign key to its owner; the owner's
+    app decides who may see it and names its download URL in ``download_url_name``.
+    """
+
+    download_url_name = ""  # the owner app's URL name of evidence_download
+    download_name = "evidence"  # the file name served: "<download_name>-<pk>.<extension>"
+
+    file = models.FileField(_("file"), upload_to="evidence/%Y/%m/", max_length=200)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=64)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at", "id"]
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    def get_absolute_url(self) -> str:
+        return reverse(self.download_url_name, args=[self.pk])
