@@ -1,4 +1,4 @@
-"""``Authorization: Token <key>`` for systems and scripts (API.md)."""
+"""``Authorization: Token <key>`` for systems and scripts (docs/api.md)."""
 import datetime
 
 from django.utils import timezone

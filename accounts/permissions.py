@@ -6,7 +6,7 @@ from .queries import may_write
 
 
 class ApiRoleReadOnly(permissions.BasePermission):
-    """The ``api`` role reads; it never writes (PRODUCT.md)."""
+    """The ``api`` role reads; it never writes (docs/product.md)."""
 
     message = _("API clients have read-only access.")
 

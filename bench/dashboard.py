@@ -121,7 +121,7 @@ def main():
                            ("findings_filtered", "/findings/?department=…&status=…"),
                            ("findings_overdue", "/findings/?overdue=on")):
             ratio = b[key] / s[key]
-            # QUALITY.md's target is for pages; the function alone is shown for where the time goes.
+            # The target is for pages; the function alone is shown for where the time goes.
             verdict = "(part of the page)" if key.startswith("figures") else "ok" if ratio <= 3 else "MISSED"
             print(f"  {label:34} {s[key] * 1000:10.1f}ms {b[key] * 1000:10.1f}ms   {ratio:6.1f}×  {verdict}")
         print(f"  queries per /dashboard/ page       {s['page_queries']:>12} {b['page_queries']:>12}")

@@ -1,7 +1,7 @@
 """Demo data for 池州市「局长走流程」: regions, departments, a catalog of service items and demo accounts.
 
 Plain Python structures, loaded by ``python manage.py load_demo_data``. Names, fields and typical
-materials follow the national item catalog and the facts in the brief (DOMAIN.md); codes, credit
+materials follow the national item catalog and Chizhou's own regions and departments; codes, credit
 codes and phone numbers are made up. Time limits are typical statutory values, not authoritative.
 
 Items refer to each other by a local ``key`` (``"amr_setup"`` …): a material issued by a government

@@ -1,4 +1,4 @@
-"""API conventions shared by every endpoint (API.md "Ground rules")."""
+"""API conventions shared by every endpoint (docs/api.md, "Conventions")."""
 from collections.abc import Callable, Mapping
 
 import django_filters
@@ -54,7 +54,7 @@ class RejectUnknownKeys:
 
 
 def validation_errors(exc: DjangoValidationError, rename: Callable[[str, list, dict], bool] | None = None) -> dict:
-    """A model's ValidationError as API.md's ``{field: [messages]}`` (non-field errors → ``detail``).
+    """A model's ValidationError as docs/api.md's ``{field: [messages]}`` (non-field errors → ``detail``).
     ``rename(field, messages, errors)`` may place a field's messages itself and return True."""
     if not hasattr(exc, "error_dict"):
         return {"detail": " ".join(exc.messages)}
@@ -68,7 +68,7 @@ def validation_errors(exc: DjangoValidationError, rename: Callable[[str, list, d
 
 
 def perform_action(action_function, *, rename=None, **kwargs):
-    """Run an action function; answer its refusals the API's way (API.md, "Errors"):
+    """Run an action function; answer its refusals the API's way (docs/api.md, "Errors"):
     Conflict → 409, other ActionErrors → 400 ``{"detail"}``, PermissionDenied → 403, ValidationError → 400."""
     try:
         return action_function(**kwargs)

@@ -1,4 +1,4 @@
-"""The finding taxonomy of PRODUCT.md: stable codes (API and reports use them), translated labels,
+"""The finding taxonomy: stable codes (API and reports use them), translated labels,
 grouped by the three experiences of the campaign and the checks of the inspect mode."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _

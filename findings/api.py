@@ -1,4 +1,4 @@
-"""``findings/`` of API v1: list and sync, file, move, history (API.md, "Resources").
+"""``findings/`` of API v1: list and sync, file, move, history (docs/api.md, "Resources").
 
 Serializers only parse and render; ``actions`` decides and writes; ``queries.findings_visible``
 decides what each caller sees, so a finding outside the caller's wall answers 404 on every route.

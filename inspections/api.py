@@ -1,4 +1,4 @@
-"""``walkthroughs/`` of API v1: plan, log and move walkthroughs (API.md, "Resources").
+"""``walkthroughs/`` of API v1: plan, log and move walkthroughs (docs/api.md, "Resources").
 
 Serializers only parse and render; the action functions decide and write; ``queries`` decides what
 each caller sees, so an object outside the caller's wall answers 404 on every route.

@@ -1,4 +1,5 @@
-"""The questions of each mode, straight from the source document (seed.md, paragraph 4).
+"""The questions of each mode, straight from the campaign's founding notice
+(its fourth paragraph: what each of the four modes checks).
 
 Codes are stable: answers store them, findings link to them, and each names the finding category
 a "problem" answer files under.

@@ -1,4 +1,4 @@
-"""API.md's ground rules that cut across resources: errors, throttling, pagination, sync."""
+"""docs/api.md's ground rules that cut across resources: errors, throttling, pagination, sync."""
 import datetime
 import threading
 import time
