@@ -7,4 +7,4 @@ class PublicConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "public"
-    verbose_name = _("局长陪您办 requests")
+    verbose_name = _("Public requests")

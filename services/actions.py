@@ -9,11 +9,7 @@ from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.forms.models import model_to_dict
 
-from core.queue import enqueue_on_commit
-
 from .models import Material, RevisionSource, ServiceItem, ServiceItemRevision, Step
-
-IMPORT_TASK = "services.tasks.catalog_import_run"
 
 # Fields that are bookkeeping, not catalog content.
 _NOT_HISTORY = {"id", "revision", "created_at", "updated_at"}
@@ -100,59 +96,6 @@ def _changed_fields(data: dict, last: dict) -> list[str]:
     return sorted(k for k in data.keys() | last.keys() if data.get(k) != last.get(k))
 
 
-def catalog_import_enqueue(*, catalog_import) -> None:
-    """Hand an uploaded import to the worker once the upload is committed. With the broker down
-    the row stays pending; the periodic sweep (services.tasks) enqueues it again."""
-    enqueue_on_commit(IMPORT_TASK, catalog_import.pk)
-
-
-def catalog_import_process(*, import_id: int) -> bool:
-    """Run one uploaded import. Returns False when another worker already claimed it."""
-    from django.utils import timezone
-
-    from .catalog_io import catalog_import
-    from .models import CatalogImport, ImportStatus
-
-    # Claim the job: only one worker's UPDATE finds it pending (or running but abandoned by a dead worker).
-    claimed = CatalogImport.objects.filter(pk=import_id, status=ImportStatus.PENDING).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now()
-    )
-    if not claimed:
-        return False
-    job = CatalogImport.objects.select_related("created_by").get(pk=import_id)
-    try:
-        try:
-            path = job.file.path
-        except NotImplementedError:  # remote storage has no local path
-            path = _local_copy(job.file)
-        result = catalog_import(path=path, actor=job.created_by)
-    except Exception as exc:
-        CatalogImport.objects.filter(pk=import_id).update(
-            status=ImportStatus.FAILED, finished_at=timezone.now(), errors=[{"sheet": "", "row": 0, "code": "", "message": str(exc)[:500]}]
-        )
-        raise
-    CatalogImport.objects.filter(pk=import_id).update(
-        status=ImportStatus.DONE if result.ok else ImportStatus.REJECTED,
-        finished_at=timezone.now(),
-        items_created=result.created,
-        items_updated=result.updated,
-        errors=result.errors,
-    )
-    return True
-
-
-def _local_copy(field_file) -> str:
-    """Remote storage (S3): copy the upload to a temporary file so it can be streamed from disk."""
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    suffix = Path(field_file.name).suffix
-    with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as tmp, field_file.open("rb") as src:
-        shutil.copyfileobj(src, tmp)
-    return tmp.name
-
-
 _CHILD_KEYS = ("materials", "steps")
 
 
@@ -163,8 +106,6 @@ def service_item_save(*, item: ServiceItem | None, data: dict, actor, source: st
     ``materials`` and ``steps``, when given, replace the item's lists in the order given.
     The model's own validation (check constraints included) runs before anything is written.
     """
-    from .models import Material, Step
-
     children = {key: data.pop(key) for key in _CHILD_KEYS if key in data}
     item = item or ServiceItem()
     for key, value in data.items():

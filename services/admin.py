@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import OfficeManaged
 
 from . import actions
+from . import catalog_io
 from .catalog_io import catalog_export
 from .models import Bundle, BundleItem, CatalogImport, Department, Material, Region, ServiceItem, ServiceItemRevision, Step
 
@@ -155,7 +156,7 @@ class CatalogImportAdmin(OfficeManaged, admin.ModelAdmin):
         obj.original_name = form.cleaned_data["file"].name[:255]
         obj.created_by = request.user
         super().save_model(request, obj, form, change)
-        actions.catalog_import_enqueue(catalog_import=obj)
+        catalog_io.catalog_import_enqueue(catalog_import=obj)
         messages.info(request, _("The file is queued for import; this page shows the result when the worker has finished."))
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -22,10 +24,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.queue import enqueue_on_commit
+
 from . import actions
 from .models import (
     CaseType,
+    CatalogImport,
     Department,
+    ImportStatus,
     ItemType,
     LimitUnit,
     Material,
@@ -636,3 +642,50 @@ def catalog_export(*, out: io.IOBase, fmt: str, items=None) -> None:
     workbook.save(out)
 
 
+# --- import jobs: a file uploaded in the admin, imported by the worker --------------------------------
+
+IMPORT_TASK = "services.tasks.catalog_import_run"
+
+
+def catalog_import_enqueue(*, catalog_import) -> None:
+    """Hand an uploaded import to the worker once the upload is committed. With the broker down
+    the row stays pending; the periodic sweep (services.tasks) enqueues it again."""
+    enqueue_on_commit(IMPORT_TASK, catalog_import.pk)
+
+
+def catalog_import_process(*, import_id: int) -> bool:
+    """Run one uploaded import. Returns False when another worker already claimed it."""
+    # Claim the job: only one worker's UPDATE finds it pending (or running but abandoned by a dead worker).
+    claimed = CatalogImport.objects.filter(pk=import_id, status=ImportStatus.PENDING).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    job = CatalogImport.objects.select_related("created_by").get(pk=import_id)
+    try:
+        try:
+            path = job.file.path
+        except NotImplementedError:  # remote storage has no local path
+            path = _local_copy(job.file)
+        result = catalog_import(path=path, actor=job.created_by)
+    except Exception as exc:
+        CatalogImport.objects.filter(pk=import_id).update(
+            status=ImportStatus.FAILED, finished_at=timezone.now(), errors=[{"sheet": "", "row": 0, "code": "", "message": str(exc)[:500]}]
+        )
+        raise
+    CatalogImport.objects.filter(pk=import_id).update(
+        status=ImportStatus.DONE if result.ok else ImportStatus.REJECTED,
+        finished_at=timezone.now(),
+        items_created=result.created,
+        items_updated=result.updated,
+        errors=result.errors,
+    )
+    return True
+
+
+def _local_copy(field_file) -> str:
+    """Remote storage (S3): copy the upload to a temporary file so it can be streamed from disk."""
+    suffix = Path(field_file.name).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as tmp, field_file.open("rb") as src:
+        shutil.copyfileobj(src, tmp)
+    return tmp.name

@@ -4,13 +4,13 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from . import actions
+from . import catalog_io
 from .models import CatalogImport, ImportStatus
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def catalog_import_run(import_id: int) -> bool:
-    return actions.catalog_import_process(import_id=import_id)
+    return catalog_io.catalog_import_process(import_id=import_id)
 
 
 @shared_task

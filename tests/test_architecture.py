@@ -65,7 +65,7 @@ def test_every_task_an_action_names_is_registered():
     from chizhou_walkthrough.celery import app
     from findings.actions import NOTIFY_TASK
     from findings.reports.actions import RENDER_TASK
-    from services.actions import IMPORT_TASK
+    from services.catalog_io import IMPORT_TASK
 
     app.loader.import_default_modules()
     for name in (NOTIFY_TASK, RENDER_TASK, IMPORT_TASK):

@@ -50,12 +50,12 @@ def test_bad_upload_is_rejected_with_rows_named(client, celery_worker, tmp_path,
 def test_a_claimed_import_is_not_run_twice(transactional_db, tmp_path, department_a, office):
     from django.core.files import File
 
-    from services import actions
+    from services import catalog_io
 
     with open(workbook(tmp_path / "ok.xlsx", good_rows()), "rb") as fh:
         job = CatalogImport.objects.create(file=File(fh, name="ok.xlsx"), original_name="ok.xlsx", created_by=office)
-    assert actions.catalog_import_process(import_id=job.pk) is True
-    assert actions.catalog_import_process(import_id=job.pk) is False  # a redelivered task finds it claimed
+    assert catalog_io.catalog_import_process(import_id=job.pk) is True
+    assert catalog_io.catalog_import_process(import_id=job.pk) is False  # a redelivered task finds it claimed
     assert ServiceItem.objects.count() == 2
 
 

@@ -5,7 +5,7 @@ import hashlib
 
 from django.db.models import Count, Max, Q, QuerySet
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.queries import is_office, may_write
 from inspections.models import Walkthrough
 from inspections.queries import walkthroughs_visible
@@ -25,8 +25,6 @@ def scope_findings(scope: str) -> QuerySet[Finding]:
     if kind == "dept":
         return Finding.objects.filter(department_id=int(ident))
     if kind == "user":
-        from accounts.models import User
-
         return findings_visible(User.objects.get(pk=int(ident)))
     return Finding.objects.none()
 
@@ -38,8 +36,6 @@ def scope_walkthroughs(scope: str) -> QuerySet[Walkthrough]:
     if kind == "dept":
         return Walkthrough.objects.filter(department_id=int(ident))
     if kind == "user":
-        from accounts.models import User
-
         return walkthroughs_visible(User.objects.get(pk=int(ident)))
     return Walkthrough.objects.none()
 
