@@ -1,5 +1,7 @@
 """Test settings: the same services as the mode under test, isolated files."""
+import atexit
 import os
+import shutil
 import tempfile
 import uuid
 
@@ -12,6 +14,15 @@ if os.environ.get("CW_TEST_ENV_FOR") != _XDIST:
     os.environ["TEST_MEDIA_ROOT"] = tempfile.mkdtemp(prefix=f"cw-media-{_XDIST}")
     os.environ["CELERY_FILESYSTEM_BROKER_DIR"] = tempfile.mkdtemp(prefix=f"cw-broker-{_XDIST}")
     os.environ["CELERY_QUEUE"] = f"test-{uuid.uuid4().hex[:8]}{_XDIST}"
+
+    def _remove_made(folders=(os.environ["TEST_MEDIA_ROOT"], os.environ["CELERY_FILESYSTEM_BROKER_DIR"]), pid=os.getpid()):
+        # Only the process that made them (a forked child exiting normally must not).
+        if os.getpid() == pid:
+            for folder in folders:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    # Removed when this process ends: the pytest process, or each xdist worker for its own.
+    atexit.register(_remove_made)
 
 from .base import *  # noqa: E402,F401,F403
 from .base import REST_FRAMEWORK  # noqa: E402
