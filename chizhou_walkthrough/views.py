@@ -34,7 +34,7 @@ def _api(request) -> bool:
 
 
 def not_found(request, exception=None):
-    """404: JSON under /api/ (API.md's error shape), the site's page elsewhere."""
+    """404: JSON under /api/ (docs/api.md's error shape), the site's page elsewhere."""
     if _api(request):
         return JsonResponse({"detail": str(_("Not found."))}, status=404)
     from django.views.defaults import page_not_found

@@ -36,13 +36,18 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_celery_beat",
+    "core",
     "accounts",
     "services",
     "inspections",
     "findings",
+    "public",
+    "campaign",
 ]
 
 MIDDLEWARE = [
+    # First, so that it sees every answer: errors under /api/ are JSON even with DEBUG on.
+    "chizhou_walkthrough.middleware.ApiJsonErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -73,7 +78,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "chizhou_walkthrough.navigation.navigation",
             ],
-            "builtins": ["chizhou_walkthrough.template_tags"],
+            "builtins": ["core.template_tags"],
         },
     },
 ]
@@ -216,7 +221,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    # Token first: its WWW-Authenticate header makes "no credentials" a 401, as API.md says.
+    # Token first: its WWW-Authenticate header makes "no credentials" a 401, as docs/api.md says.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -225,13 +230,13 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "accounts.permissions.ApiRoleReadOnly",
     ],
-    "DEFAULT_PAGINATION_CLASS": "chizhou_walkthrough.api.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "chizhou_walkthrough.api.AnonymousRateThrottle",
-        "chizhou_walkthrough.api.TokenRateThrottle",
+        "core.api.AnonymousRateThrottle",
+        "core.api.TokenRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
@@ -292,5 +297,16 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "chizhou.auth": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "chizhou.auth": {"level": "INFO"},
+        # WeasyPrint's layout steps and fontTools' subsetting say a line per step of every PDF.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
+# A worker started with WORKER_LOG_FILE set logs there instead of to stderr: appended, rotated by size
+# (chizhou_walkthrough/celery.py). For one worker process (bin/run's --pool=solo); compose logs to stdout.
+WORKER_LOG_FILE = env.str("WORKER_LOG_FILE", default="")
+WORKER_LOG_MAX_BYTES = env.int("WORKER_LOG_MAX_BYTES", default=10 * 1024 * 1024)
+WORKER_LOG_BACKUP_COUNT = env.int("WORKER_LOG_BACKUP_COUNT", default=5)
