@@ -264,3 +264,25 @@ def api_client(user=None):
         else:
             api.force_authenticate(user)
     return api
+
+
+def pytest_unconfigure(config):
+    """pytest's own root of temporary folders (``pytest-of-<user>``) is left empty when nothing is
+    retained (pytest.ini keeps only a failed test's files): remove it then, so that a run leaves
+    nothing behind. The xdist workers leave it to the main process."""
+    if hasattr(config, "workerinput"):
+        return
+    import getpass
+    import tempfile
+
+    root = Path(tempfile.gettempdir()) / f"pytest-of-{getpass.getuser()}"
+    if not root.is_dir():
+        return
+    for path in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_symlink() and not path.exists():
+            path.unlink()  # "pytest-current" pointing at a removed folder
+        elif path.is_dir() and not path.is_symlink():
+            with contextlib.suppress(OSError):
+                path.rmdir()  # only if empty: a failed test's files stay
+    with contextlib.suppress(OSError):
+        root.rmdir()

@@ -120,11 +120,12 @@ def test_a_test_run_leaves_nothing_in_the_temporary_directory(tmp_path, processe
     # the embedded default (filesystem broker) in folders of its own: nothing shared with this run
     env.update(TMPDIR=str(temp), VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="chizhou_walkthrough.settings.test")
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", *processes, "-p", "no:cacheprovider", f"--basetemp={tmp_path / 'basetemp'}",
+        [sys.executable, "-m", "pytest", *processes, "-p", "no:cacheprovider",
          "-q", "tests/test_clean_running.py", "-k", "are_in_the_temporary_directory or unknown_api_path"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0 and "3 passed" in result.stdout, result.stdout + result.stderr
+    # nor pytest's own pytest-of-<user> (conftest.pytest_unconfigure)
     assert sorted(p.name for p in temp.iterdir()) == []
     # this run's own folders are still there: each process removes only what it made
     assert Path(settings.MEDIA_ROOT).is_dir()
