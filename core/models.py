@@ -24,6 +24,9 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField(_("size"))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # When the photo was taken on the phone, as the phone says (kept beside the server's uploaded_at:
+    # a photo taken offline arrives later).
+    device_at = models.DateTimeField(_("taken at (device)"), null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -35,3 +38,25 @@ class Evidence(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse(self.download_url_name, args=[self.pk])
+
+
+class IdempotencyKey(models.Model):
+    """A create sent with an ``Idempotency-Key`` (the API's header, the walk page's offline queue):
+    the same key from the same person is done once, and a repeat answers the first result again.
+
+    Written in the same transaction as what it guards, so two copies racing each other meet at the
+    unique index: the second waits for the first and then finds its row (core/idempotency.py).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    # What the key was used for (method and path): the same key for another request is refused.
+    request = models.CharField(max_length=300)
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_user")]
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")

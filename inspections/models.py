@@ -79,6 +79,9 @@ class Walkthrough(models.Model):
     # Declared-vs-observed proposals the head discarded (their keys), so they are not proposed again.
     discarded_proposals = models.JSONField(default=list, blank=True)
     summary = models.TextField(_("summary"), max_length=4000, blank=True)
+    # The head's signature on completing, drawn on the screen (a PNG), and when it was made.
+    signature = models.FileField(_("signature"), upload_to="signatures/%Y/%m/", max_length=200, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
@@ -135,11 +138,19 @@ ONLINE_EVENTS = ["registration", "login", "form_filling", "upload", "submission"
 
 
 class TimelineEvent(models.Model):
+    """One tap on the walk page. ``at`` is when it happened: the phone's time of the tap when the phone
+    sent one (``device_at``, as sent), else the server's; ``received_at`` is when the server got it —
+    later than the tap for what was logged offline. A correction changes ``at`` or ``note`` and keeps
+    the old values in an ``EventCorrection``; a withdrawn event stays, marked."""
+
     walkthrough = models.ForeignKey(Walkthrough, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=16, choices=EventKind.choices)
     at = models.DateTimeField(_("at"))
     note = models.CharField(_("note"), max_length=1000, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    device_at = models.DateTimeField(_("tapped at (device)"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -147,13 +158,33 @@ class TimelineEvent(models.Model):
         verbose_name_plural = _("timeline events")
 
 
+class EventCorrection(models.Model):
+    """A change to a logged event before completion: the old and new time and note, or its withdrawal."""
+
+    event = models.ForeignKey(TimelineEvent, on_delete=models.CASCADE, related_name="corrections")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField(_("made at"), auto_now_add=True)
+    old_at = models.DateTimeField(_("old time"))
+    new_at = models.DateTimeField(_("new time"))
+    old_note = models.CharField(_("old note"), max_length=1000, blank=True)
+    new_note = models.CharField(_("new note"), max_length=1000, blank=True)
+    withdrawn = models.BooleanField(_("withdrawn"), default=False)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["made_at", "id"]
+        verbose_name = _("event correction")
+        verbose_name_plural = _("event corrections")
+
+
 class Evidence(core_models.Evidence):
-    """A photo or PDF of a walkthrough, or of one moment of it (an event)."""
+    """A photo or PDF of a walkthrough, or of one moment of it (an event, a checklist answer)."""
 
     download_url_name = "evidence-download"
 
     walkthrough = models.ForeignKey(Walkthrough, on_delete=models.CASCADE, related_name="evidence")
     event = models.ForeignKey(TimelineEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="evidence")
+    answer = models.ForeignKey("ChecklistAnswer", on_delete=models.SET_NULL, null=True, blank=True, related_name="evidence")
 
     class Meta(core_models.Evidence.Meta):
         verbose_name = _("evidence")
@@ -173,6 +204,7 @@ class ChecklistAnswer(models.Model):
     note = models.CharField(_("note"), max_length=1000, blank=True)
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField(_("answered at"), auto_now=True)
+    device_at = models.DateTimeField(_("answered at (device)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("checklist answer")
