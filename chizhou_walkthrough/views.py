@@ -29,6 +29,21 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+@require_GET
+def service_worker(request):
+    """The walk page's service worker (static/js/sw.js), served from the site's root so that its
+    scope covers the pages it keeps for offline use; never cached by the browser's HTTP cache, so a
+    new release is picked up on the next visit."""
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("js/sw.js")
+    with open(path, "rb") as handle:
+        response = HttpResponse(handle.read(), content_type="application/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
 def _api(request) -> bool:
     return request.path.startswith("/api/")
 

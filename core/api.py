@@ -1,4 +1,5 @@
 """API conventions shared by every endpoint (docs/api.md, "Conventions")."""
+import json
 from collections.abc import Callable, Mapping
 
 import django_filters
@@ -7,10 +8,14 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination, serializers, throttling
+from rest_framework.utils.encoders import JSONEncoder
 
+from . import idempotency
 from .errors import ActionError, api_error
+from .models import IdempotencyKey
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -126,3 +131,55 @@ class IdNumberFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+class _Replay(Exception):
+    def __init__(self, response):
+        self.response = response
+
+
+class IdempotentMixin:
+    """Every POST may carry an ``Idempotency-Key``: done once per key and person; a repeat answers
+    the first result again (status and body) with ``Idempotent-Replayed: true`` (core/idempotency.py).
+    A refused request records nothing, so its key may be sent again once fixed."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttles first
+        if request.method == "POST":
+            try:
+                key = idempotency.key_of(request)
+                found = idempotency.recorded(request.user, key, request) if key else None
+            except ActionError as exc:
+                raise exceptions.ValidationError({"detail": exc.message}) from exc
+            if found is not None:
+                raise _Replay(self._replayed(found))
+
+    def handle_exception(self, exc):
+        if isinstance(exc, _Replay):
+            return exc.response
+        return super().handle_exception(exc)
+
+    @staticmethod
+    def _replayed(found):
+        from rest_framework.response import Response
+
+        return Response(found.body, status=found.status_code, headers={"Idempotent-Replayed": "true"})
+
+    def dispatch(self, request, *args, **kwargs):
+        key = request.headers.get(idempotency.HEADER)
+        if request.method != "POST" or not key:
+            return super().dispatch(request, *args, **kwargs)
+        try:
+            with transaction.atomic():
+                response = super().dispatch(request, *args, **kwargs)
+                if 200 <= response.status_code < 300 and not response.has_header("Idempotent-Replayed"):
+                    body = json.loads(json.dumps(response.data, cls=JSONEncoder)) if response.data is not None else None
+                    IdempotencyKey.objects.create(user=self.request.user, key=key, request=f"{request.method} {request.path}"[:300],
+                                                  status_code=response.status_code, body=body)
+                return response
+        except IntegrityError:
+            # The same key won a race in another request; what this one did is undone with it.
+            found = IdempotencyKey.objects.filter(user=self.request.user, key=key).first()
+            if found is None:
+                raise
+            return self.finalize_response(self.request, self._replayed(found), *args, **kwargs)

@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.settings import ISO_8601, api_settings
 
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
-from core.api import ID_REGEX, IdFilter, CursorPagination, RejectUnknownKeys, perform_action
+from core.api import ID_REGEX, CursorPagination, IdempotentMixin, IdFilter, RejectUnknownKeys, perform_action
 from inspections import queries as inspection_queries
 from inspections.models import Walkthrough
 from services.models import Department
@@ -369,7 +369,7 @@ _ERRORS = {
     retrieve=extend_schema(summary="One finding", description="With the version a move must quote.",
                            responses={200: FindingSerializer, 404: _ERRORS[404]}),
 )
-class FindingViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class FindingViewSet(IdempotentMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Findings the caller may see: the office all, a department's people its own, a head also
     those they filed elsewhere, an API client its scope.
 

@@ -99,7 +99,10 @@ def finding_file(request):
         question = None
     initial = {}
     if question:
-        initial = {"category": question.category, "title": f"{walkthrough.service_item.name}：{question.text}"}
+        # The head's note on the answer is what they saw: it starts the description.
+        answer = walkthrough.answers.filter(question=question.code).first()
+        initial = {"category": question.category, "title": f"{walkthrough.service_item.name}：{question.text}",
+                   "description": answer.note if answer else ""}
     if request.method == "POST" and (repeat := submissions.claim(request)):
         return repeat
     form = FileForm(request.POST or None, from_walkthrough=walkthrough is not None, initial=initial)
@@ -116,9 +119,12 @@ def finding_file(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            # Filed from a walk: back to the walk, where the head was (the finding is listed there).
+            back = (reverse("walkthrough-detail", args=[walkthrough.pk]) + "#findings" if walkthrough
+                    else reverse("finding-detail", args=[finding.pk]))
             messages.success(request, _("Finding filed."))
-            submissions.record(request, reverse("finding-detail", args=[finding.pk]))
-            return redirect("finding-detail", pk=finding.pk)
+            submissions.record(request, back)
+            return redirect(back)
     submissions.release(request)
     return render(request, "findings/file.html", {"form": form, "walkthrough": walkthrough, "question": question})
 

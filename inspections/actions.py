@@ -4,19 +4,21 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ActionError, Conflict, TransitionNotAllowed
-from core.uploads import evidence_store
+from core.uploads import evidence_store, generated_name
 
 from . import queries
 from .checklists import BY_MODE
 from .models import (
     Answer,
     ChecklistAnswer,
+    EventCorrection,
     Evidence,
     EventKind,
     Status,
@@ -65,16 +67,46 @@ def _lock(walkthrough: Walkthrough, version: int | None) -> Walkthrough:
     return locked
 
 
+SIGNATURE_MAX_BYTES = 512 * 1024
+SIGNATURE_MAX_PIXELS = 2000 * 1000
+
+
+def _signature_check(signature: bytes) -> bytes:
+    """A signature drawn on the screen: a PNG of sensible size, stored as it came."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    if len(signature) > SIGNATURE_MAX_BYTES:
+        raise ActionError(_("The signature image is too large."))
+    try:
+        with Image.open(io.BytesIO(signature)) as image:
+            if image.format != "PNG" or image.width * image.height > SIGNATURE_MAX_PIXELS:
+                raise ActionError(_("The signature must be a PNG drawn on the screen."))
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ActionError(_("The signature must be a PNG drawn on the screen.")) from None
+    return signature
+
+
 @transaction.atomic
 def walkthrough_transition(*, walkthrough: Walkthrough, to: str, actor, note: str = "",
-                           version: int | None = None, expected_status: str | None = None) -> Walkthrough:
+                           version: int | None = None, expected_status: str | None = None,
+                           signature: bytes | None = None) -> Walkthrough:
     """The only way a walkthrough changes status; writes one transition row.
 
     ``version`` (API clients) or ``expected_status`` (a page, which saw the walkthrough in that
     status) guard against acting on a stale view: another change meanwhile is a Conflict.
+    Cancelling needs a reason (``note``); completing may carry the head's drawn ``signature`` (PNG).
     """
     if not queries.walkthrough_may_walk(actor, walkthrough):
         raise PermissionDenied(_("Only the walkthrough's own leader or the office may do that."))
+    if to == Status.CANCELLED and not note.strip():
+        raise ActionError(_("Say why the walkthrough is cancelled."))
+    if signature is not None and to != Status.COMPLETED:
+        raise ActionError(_("A signature is given on completing the walkthrough."))
+    if signature is not None:
+        signature = _signature_check(signature)
     locked = _lock(walkthrough, version)
     if expected_status and locked.status != expected_status:
         raise Conflict(_("Someone else changed this walkthrough meanwhile; reload it and try again."))
@@ -93,8 +125,13 @@ def walkthrough_transition(*, walkthrough: Walkthrough, to: str, actor, note: st
     locked.version += 1
     if to == Status.COMPLETED and locked.elapsed_minutes is None and locked.started_at:
         locked.elapsed_minutes = max(0, int((now - locked.started_at).total_seconds() // 60))
-    locked.save(update_fields=["status", field, "version", "elapsed_minutes", "updated_at"])
-    WalkthroughTransition.objects.create(walkthrough=locked, from_status=from_status, to_status=to, actor=actor, note=note[:500])
+    update_fields = ["status", field, "version", "elapsed_minutes", "updated_at"]
+    if signature is not None:
+        locked.signature.save(generated_name("png"), ContentFile(signature), save=False)
+        locked.signed_at = now
+        update_fields += ["signature", "signed_at"]
+    locked.save(update_fields=update_fields)
+    WalkthroughTransition.objects.create(walkthrough=locked, from_status=from_status, to_status=to, actor=actor, note=note.strip()[:500])
     return locked
 
 
@@ -125,8 +162,28 @@ def walkthrough_update(*, walkthrough: Walkthrough, actor, data: dict, version: 
     return locked
 
 
+# How far a phone's clock may be ahead of the server's before its time of a tap is not believed.
+DEVICE_CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+
+def _device_time(device_at: datetime.datetime | None, *, since: datetime.datetime | None, now: datetime.datetime):
+    """The phone's time of a tap when it is believable (after the walk started, not in the future),
+    else None: a tap logged offline keeps its own time, a phone with a wrong clock gets the server's."""
+    if device_at is None:
+        return None
+    if timezone.is_naive(device_at):
+        device_at = timezone.make_aware(device_at)
+    if device_at > now + DEVICE_CLOCK_SKEW or (since is not None and device_at < since - DEVICE_CLOCK_SKEW):
+        return None
+    return min(device_at, now)
+
+
 @transaction.atomic
-def event_add(*, walkthrough: Walkthrough, actor, kind: str, note: str = "", at: datetime.datetime | None = None) -> TimelineEvent:
+def event_add(*, walkthrough: Walkthrough, actor, kind: str, note: str = "", at: datetime.datetime | None = None,
+              device_at: datetime.datetime | None = None) -> TimelineEvent:
+    """Log a tap. ``at`` (API clients) is checked and refused when impossible; ``device_at`` (the
+    phone's time of the tap, sent by the walk page) is kept as sent and used as the event's time
+    when it is believable."""
     walkthrough = _lock(walkthrough, None)  # an event racing "complete" must not land on a completed walk
     _require_loggable(walkthrough, actor)
     if walkthrough.status != Status.IN_PROGRESS:
@@ -134,10 +191,11 @@ def event_add(*, walkthrough: Walkthrough, actor, kind: str, note: str = "", at:
     if kind not in EventKind.values:
         raise ActionError(_("Unknown event kind."))
     now = timezone.now()
-    at = at or now
+    at = at or _device_time(device_at, since=walkthrough.started_at, now=now) or now
     if at > now + datetime.timedelta(minutes=5) or (walkthrough.started_at and at < walkthrough.started_at - datetime.timedelta(days=1)):
         raise ActionError(_("The time of the event must lie between the start of the walkthrough and now."))
-    event = TimelineEvent(walkthrough=walkthrough, kind=kind, at=at, note=note.strip(), created_by=actor)
+    event = TimelineEvent(walkthrough=walkthrough, kind=kind, at=at, note=note.strip(), created_by=actor,
+                          device_at=device_at, received_at=now)
     event.full_clean(exclude=["walkthrough", "created_by"])
     event.save()
     Walkthrough.objects.filter(pk=walkthrough.pk).update(updated_at=now)
@@ -145,16 +203,56 @@ def event_add(*, walkthrough: Walkthrough, actor, kind: str, note: str = "", at:
 
 
 @transaction.atomic
-def evidence_add(*, walkthrough: Walkthrough, actor, upload: UploadedFile, event: TimelineEvent | None = None) -> Evidence:
-    """Check the content, store under a generated name; nothing is stored when the check fails."""
+def event_correct(*, event: TimelineEvent, actor, at: datetime.datetime | None = None, note: str | None = None,
+                  withdraw: bool = False, reason: str = "") -> EventCorrection:
+    """Correct a logged event's time or note, or withdraw it, before the walkthrough is completed.
+    The old values stay in an EventCorrection row and on the page."""
+    walkthrough = _lock(event.walkthrough, None)
     _require_loggable(walkthrough, actor)
-    if event is not None and event.walkthrough_id != walkthrough.pk:
-        raise ActionError(_("The event belongs to another walkthrough."))
-    return evidence_store(Evidence(walkthrough=walkthrough, event=event, uploaded_by=actor), upload)
+    event = TimelineEvent.objects.select_for_update().get(pk=event.pk)
+    if event.withdrawn_at is not None:
+        raise TransitionNotAllowed(_("This event was withdrawn."))
+    now = timezone.now()
+    new_at = at or event.at
+    new_note = event.note if note is None else note.strip()
+    if len(new_note) > 1000:
+        raise ActionError(_("The note is longer than 1000 characters."))
+    if timezone.is_naive(new_at):
+        new_at = timezone.make_aware(new_at)
+    if new_at > now + DEVICE_CLOCK_SKEW or (walkthrough.started_at and new_at < walkthrough.started_at - DEVICE_CLOCK_SKEW):
+        raise ActionError(_("The time of the event must lie between the start of the walkthrough and now."))
+    if not withdraw and new_at == event.at and new_note == event.note:
+        raise ActionError(_("Nothing was changed."))
+    correction = EventCorrection.objects.create(
+        event=event, actor=actor, old_at=event.at, new_at=event.at if withdraw else new_at, old_note=event.note,
+        new_note=event.note if withdraw else new_note, withdrawn=withdraw, reason=reason.strip()[:500])
+    if withdraw:
+        event.withdrawn_at = now
+        event.save(update_fields=["withdrawn_at"])
+    else:
+        event.at, event.note = new_at, new_note
+        event.save(update_fields=["at", "note"])
+    Walkthrough.objects.filter(pk=walkthrough.pk).update(updated_at=now)
+    return correction
 
 
 @transaction.atomic
-def checklist_answer_set(*, walkthrough: Walkthrough, actor, question: str, answer: str, note: str = "") -> ChecklistAnswer:
+def evidence_add(*, walkthrough: Walkthrough, actor, upload: UploadedFile, event: TimelineEvent | None = None,
+                 answer: ChecklistAnswer | None = None, device_at: datetime.datetime | None = None) -> Evidence:
+    """Check the content, store under a generated name; nothing is stored when the check fails.
+    A photo belongs to the walkthrough, or to one of its events or checklist answers."""
+    _require_loggable(walkthrough, actor)
+    if event is not None and event.walkthrough_id != walkthrough.pk:
+        raise ActionError(_("The event belongs to another walkthrough."))
+    if answer is not None and answer.walkthrough_id != walkthrough.pk:
+        raise ActionError(_("The checklist answer belongs to another walkthrough."))
+    evidence = Evidence(walkthrough=walkthrough, event=event, answer=answer, uploaded_by=actor, device_at=device_at)
+    return evidence_store(evidence, upload)
+
+
+@transaction.atomic
+def checklist_answer_set(*, walkthrough: Walkthrough, actor, question: str, answer: str, note: str = "",
+                         device_at: datetime.datetime | None = None) -> ChecklistAnswer:
     _require_loggable(walkthrough, actor)
     if question not in {q.code for q in BY_MODE[walkthrough.mode]}:
         raise ActionError(_("This question is not part of this mode's checklist."))
@@ -164,6 +262,6 @@ def checklist_answer_set(*, walkthrough: Walkthrough, actor, question: str, answ
         raise ActionError(_("The note is longer than 1000 characters."))
     row, _created = ChecklistAnswer.objects.update_or_create(
         walkthrough=walkthrough, question=question,
-        defaults={"answer": answer, "note": note.strip(), "answered_by": actor},
+        defaults={"answer": answer, "note": note.strip(), "answered_by": actor, "device_at": device_at},
     )
     return row

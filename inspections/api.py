@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
-from core.api import ID_REGEX, IdFilter, IdNumberFilter, RejectUnknownKeys, perform_action
+from core.api import ID_REGEX, IdempotentMixin, IdFilter, IdNumberFilter, RejectUnknownKeys, perform_action
 from services import queries as service_queries
 from services.models import Department, ServiceItem
 
@@ -131,10 +131,13 @@ class WalkthroughEventSerializer(RejectUnknownKeys, serializers.ModelSerializer)
     """One moment of the timeline."""
 
     at = AwareDateTimeField(required=False, help_text=_("When it happened; defaults to now."))
+    device_at = AwareDateTimeField(required=False, allow_null=True,
+                                   help_text=_("The device's time of the tap, kept as sent; the event's time when believable."))
 
     class Meta:
         model = TimelineEvent
-        fields = ["id", "kind", "at", "note"]
+        fields = ["id", "kind", "at", "device_at", "received_at", "withdrawn_at", "note"]
+        read_only_fields = ["received_at", "withdrawn_at"]
 
 
 class WalkthroughErrorSerializer(serializers.Serializer):
@@ -208,7 +211,7 @@ def _move_schema(summary: str):
     list=extend_schema(summary="List walkthroughs", description="Newest scheduled first; cursor-paginated."),
     retrieve=extend_schema(summary="One walkthrough", responses={200: WalkthroughSerializer, 404: _ERRORS[404]}),
 )
-class WalkthroughViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class WalkthroughViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Walkthroughs the caller may see: the office all, a department its items', a head also those
     they walk elsewhere, an API client its scope. Writes: the walkthrough's own head or the office."""
 
@@ -314,5 +317,5 @@ class WalkthroughViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         event = _perform(actions.event_add, walkthrough=walkthrough, actor=request.user, kind=data["kind"],
-                         note=data.get("note", ""), at=data.get("at"))
+                         note=data.get("note", ""), at=data.get("at"), device_at=data.get("device_at"))
         return Response(WalkthroughEventSerializer(event).data, status=status.HTTP_201_CREATED)

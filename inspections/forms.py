@@ -25,7 +25,7 @@ class PlanForm(forms.Form):
     mode = forms.ChoiceField(label=_("mode"), choices=Mode.choices, widget=forms.RadioSelect)
     identity = forms.ChoiceField(label=_("identity"), choices=Identity.choices, widget=forms.RadioSelect, initial=Identity.APPLICANT)
     channel = forms.ChoiceField(label=_("channel"), choices=Channel.choices, widget=forms.RadioSelect, initial=Channel.WINDOW)
-    scheduled_for = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    scheduled_for = forms.DateField(label=_("date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,9 +77,26 @@ class EventForm(forms.Form):
 
 class EvidenceForm(forms.Form):
     file = forms.FileField(label=_("photo or PDF"))
-    event = forms.IntegerField(required=False)
+    event = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    question = forms.CharField(required=False, max_length=32)
 
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(max_length=8)
     note = forms.CharField(max_length=1000, required=False)
+
+
+class EventCorrectionForm(forms.Form):
+    """Correct a logged event (its time, its note) or withdraw it; the reason is kept with the old values."""
+
+    at = forms.DateTimeField(label=_("time"), required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
+                             widget=forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"}))
+    note = forms.CharField(label=_("note"), max_length=1000, required=False)
+    withdraw = forms.BooleanField(label=_("withdraw this event"), required=False)
+    reason = forms.CharField(label=_("reason"), max_length=500, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("withdraw") and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the event is withdrawn."))
+        return cleaned

@@ -1,4 +1,6 @@
 """Walkthroughs: a head experiencing one service item on one day, logged as it happens."""
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -156,6 +158,11 @@ class TimelineEvent(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
+
+    @property
+    def received_late(self) -> bool:
+        """Logged without a connection: the server got it more than two minutes after the tap."""
+        return bool(self.received_at and self.received_at - self.at > datetime.timedelta(minutes=2))
 
 
 class EventCorrection(models.Model):

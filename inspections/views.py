@@ -16,15 +16,18 @@ from services.models import BundleItem
 from accounts.queries import is_office
 from core import submissions
 from core.errors import ActionError
+from core.idempotency import once
 
 from . import actions, extensions, queries
 from .checklists import sections_for
-from .forms import AnswerForm, EventForm, EvidenceForm, ObservedForm, PlanForm
+from .forms import AnswerForm, EventCorrectionForm, EventForm, EvidenceForm, ObservedForm, PlanForm
 from .models import (
     ONLINE_EVENTS,
     WINDOW_EVENTS,
     Answer,
     Channel,
+    ChecklistAnswer,
+    EventCorrection,
     EventKind,
     Evidence,
     Mode,
@@ -140,9 +143,10 @@ def walkthrough_plan(request):
 def _walkthrough(request, pk):
     return get_object_or_404(
         _visible(request).select_related("service_item__department", "planned_by", "rewalk_of", "bundle").prefetch_related(
-            Prefetch("events", queryset=TimelineEvent.objects.order_by("at", "id")),
-            "evidence",
-            "answers",
+            Prefetch("events", queryset=TimelineEvent.objects.order_by("at", "id").prefetch_related(
+                "evidence", Prefetch("corrections", queryset=EventCorrection.objects.select_related("actor")))),
+            Prefetch("evidence", queryset=Evidence.objects.filter(event=None, answer=None)),
+            Prefetch("answers", queryset=ChecklistAnswer.objects.prefetch_related("evidence")),
             Prefetch("transitions", queryset=WalkthroughTransition.objects.select_related("actor")),
             "service_item__materials",
             "service_item__steps",
@@ -194,6 +198,34 @@ def walkthrough_detail(request, pk):
     return render(request, "inspections/detail.html", _context(request, walkthrough))
 
 
+def _signature(request) -> bytes | None:
+    """The signature pad's drawing, sent as a data URL (``data:image/png;base64,…``)."""
+    import base64
+    import binascii
+
+    value = request.POST.get("signature", "")
+    if not value:
+        return None
+    head, _sep, data = value.partition(",")
+    if head != "data:image/png;base64":
+        raise ActionError(_("The signature must be a PNG drawn on the screen."))
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise ActionError(_("The signature must be a PNG drawn on the screen.")) from None
+
+
+def _device_at(request):
+    """The phone's time of a tap, sent by the walk page (ISO 8601 with offset); None if absent or unreadable."""
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        value = parse_datetime(request.POST.get("device_at", "")[:40])
+    except ValueError:
+        return None
+    return value if value is not None and value.tzinfo is not None else None
+
+
 @require_POST
 @page
 def walkthrough_transition(request, pk, to):
@@ -201,7 +233,8 @@ def walkthrough_transition(request, pk, to):
     try:
         actions.walkthrough_transition(walkthrough=walkthrough, to=to, actor=request.user,
                                        note=request.POST.get("note", "")[:500],
-                                       expected_status=request.POST.get("from") or None)
+                                       expected_status=request.POST.get("from") or None,
+                                       signature=_signature(request) if to == Status.COMPLETED else None)
     except ActionError as exc:
         messages.error(request, exc.message)
     else:
@@ -224,8 +257,8 @@ def walkthrough_event_add(request, pk):
     error = None
     if form.is_valid():
         try:
-            actions.event_add(walkthrough=walkthrough, actor=request.user, kind=form.cleaned_data["kind"],
-                              note=form.cleaned_data["note"])
+            once(request, lambda: actions.event_add(walkthrough=walkthrough, actor=request.user, kind=form.cleaned_data["kind"],
+                                                    note=form.cleaned_data["note"], device_at=_device_at(request)))
         except ActionError as exc:
             error = exc.message
     else:
@@ -239,17 +272,47 @@ def walkthrough_evidence_add(request, pk):
     walkthrough = _walkable(request, pk)
     form = EvidenceForm(request.POST, request.FILES)
     error = None
+    # A photo of an event or a checklist answer refreshes that panel; of the walkthrough, the evidence panel.
+    template = "inspections/_evidence.html"
     if form.is_valid():
-        event = None
+        event = answer = None
         if form.cleaned_data.get("event"):
             event = walkthrough.events.filter(pk=form.cleaned_data["event"]).first()
+            template = "inspections/_timeline.html"
+        if form.cleaned_data.get("question"):
+            answer = walkthrough.answers.filter(question=form.cleaned_data["question"]).first()
+            template = "inspections/_checklist.html"
+            if answer is None:
+                error = _("Answer the question before attaching a photo to it.")
+        if not error:
+            try:
+                once(request, lambda: actions.evidence_add(walkthrough=walkthrough, actor=request.user, upload=form.cleaned_data["file"],
+                                                           event=event, answer=answer, device_at=_device_at(request)))
+            except ActionError as exc:
+                error = exc.message
+    else:
+        error = _("Choose a photo or PDF to attach.")
+    return _respond(request, pk, template, error, status=400 if error else 200)
+
+
+@require_POST
+@page
+def walkthrough_event_correct(request, pk, event_pk):
+    """Correct an event's time or note, or withdraw it (before completion); the old values stay."""
+    walkthrough = _walkable(request, pk)
+    event = get_object_or_404(walkthrough.events.all(), pk=event_pk)
+    form = EventCorrectionForm(request.POST)
+    error = None
+    if form.is_valid():
+        data = form.cleaned_data
         try:
-            actions.evidence_add(walkthrough=walkthrough, actor=request.user, upload=form.cleaned_data["file"], event=event)
+            once(request, lambda: actions.event_correct(event=event, actor=request.user, at=data["at"], note=data["note"],
+                                                        withdraw=data["withdraw"], reason=data["reason"]))
         except ActionError as exc:
             error = exc.message
     else:
-        error = _("Choose a photo or PDF to attach.")
-    return _respond(request, pk, "inspections/_evidence.html", error, status=400 if error else 200)
+        error = "；".join(" ".join(e) for e in form.errors.values())
+    return _respond(request, pk, "inspections/_timeline.html", error, status=400 if error else 200)
 
 
 @require_POST
@@ -260,8 +323,8 @@ def walkthrough_observed(request, pk):
     error = None
     if form.is_valid():
         try:
-            actions.walkthrough_update(walkthrough=walkthrough, actor=request.user,
-                                       data={f: form.cleaned_data[f] for f in ObservedForm.Meta.fields})
+            once(request, lambda: actions.walkthrough_update(walkthrough=walkthrough, actor=request.user,
+                                                             data={f: form.cleaned_data[f] for f in ObservedForm.Meta.fields}))
         except ActionError as exc:
             error = exc.message
         except ValidationError as exc:
@@ -279,8 +342,9 @@ def walkthrough_answer(request, pk, question):
     error = None
     if form.is_valid():
         try:
-            actions.checklist_answer_set(walkthrough=walkthrough, actor=request.user, question=question,
-                                         answer=form.cleaned_data["answer"], note=form.cleaned_data["note"])
+            once(request, lambda: actions.checklist_answer_set(
+                walkthrough=walkthrough, actor=request.user, question=question, answer=form.cleaned_data["answer"],
+                note=form.cleaned_data["note"], device_at=_device_at(request)))
         except ActionError as exc:
             error = exc.message
     else:

@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
 
-from core.api import ID_REGEX, IdFilter
+from core.api import ID_REGEX, IdempotentMixin, IdFilter
 
 from . import actions, queries
 from .models import Department, ItemType, Material, ServiceItem, Step
@@ -122,7 +122,7 @@ class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
         return queries.departments_visible(self.request.user)
 
 
-class ServiceItemViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ServiceItemViewSet(IdempotentMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Service items of the catalog. Anyone signed in reads; only the office creates and changes."""
 
     lookup_value_regex = ID_REGEX

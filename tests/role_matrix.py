@@ -104,6 +104,15 @@ def _report(objs, done=False):
     return objs["report_a"]
 
 
+def _event(objs):
+    from inspections import actions
+
+    walk = _walk(objs, started=True)
+    if "event_a" not in objs:
+        objs["event_a"] = actions.event_add(walkthrough=walk, actor=objs["users"]["leader_a"], kind="queueing")
+    return objs["event_a"]
+
+
 def _evidence(objs):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -137,6 +146,7 @@ MATRIX: dict[str, list[Case]] = {
     # --- pages -------------------------------------------------------------------------------
     "home": [Case(lambda o: "/", PAGE)],
     "healthz": [Case(lambda o: "/healthz", PUBLIC)],
+    "service-worker": [Case(lambda o: "/sw.js", PUBLIC, note="the walk page's service worker: code, no data")],
     "login": [Case(lambda o: "/accounts/login/", {**PUBLIC, "office": 302, "leader_a": 302, "liaison_a": 302, "leader_b": 302, "api_a": 302},
                    note="signed-in people are sent on to the home page")],
     "logout": [Case(lambda o: "/accounts/logout/", {role: 302 for role in ROLES}, method="post")],
@@ -168,6 +178,8 @@ MATRIX: dict[str, list[Case]] = {
     "walkthrough-transition": [Case(lambda o: f"/walkthroughs/{_walk(o).pk}/move/in_progress/", WALL_WALK, method="post")],
     "walkthrough-event-add": [Case(lambda o: f"/walkthroughs/{_walk(o, started=True).pk}/events/", WALL_WALK, method="post",
                                    data=lambda o: {"kind": "queueing"})],
+    "walkthrough-event-correct": [Case(lambda o: f"/walkthroughs/{_walk(o, started=True).pk}/events/{_event(o).pk}/correct/", WALL_WALK,
+                                       method="post", data=lambda o: {"note": "改正"})],
     "walkthrough-evidence-add": [Case(lambda o: f"/walkthroughs/{_walk(o, started=True).pk}/evidence/", WALL_WALK, method="post")],
     "walkthrough-observed": [Case(lambda o: f"/walkthroughs/{_walk(o).pk}/observed/", WALL_WALK, method="post",
                                   data=lambda o: {"observed_visits": 2})],

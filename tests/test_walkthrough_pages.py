@@ -121,7 +121,10 @@ def test_illegal_moves_are_refused_with_a_clear_message(client, walk_a, leader_a
     response = client.post(reverse("walkthrough-transition", args=[walk_a.pk, "completed"]), follow=True)
     assert "不能变为" in response.content.decode()
     assert Walkthrough.objects.get(pk=walk_a.pk).status == Status.PLANNED
-    client.post(reverse("walkthrough-transition", args=[walk_a.pk, "cancelled"]))
+    response = client.post(reverse("walkthrough-transition", args=[walk_a.pk, "cancelled"]), follow=True)
+    assert "请说明取消的原因" in response.content.decode()  # cancelling asks for a reason
+    assert Walkthrough.objects.get(pk=walk_a.pk).status == Status.PLANNED
+    client.post(reverse("walkthrough-transition", args=[walk_a.pk, "cancelled"]), {"note": "改期"})
     response = client.post(reverse("walkthrough-transition", args=[walk_a.pk, "in_progress"]), follow=True)
     assert "不能变为" in response.content.decode()
     assert Walkthrough.objects.get(pk=walk_a.pk).status == Status.CANCELLED
@@ -132,7 +135,8 @@ def test_a_stale_page_gets_a_conflict_not_a_second_move(client, walk_a, leader_a
     client.force_login(leader_a)
     client.post(reverse("walkthrough-transition", args=[walk_a.pk, "in_progress"]), {"from": "planned"})
     # a second tab still showing "planned" tries to cancel: it must not cancel a walk under way
-    response = client.post(reverse("walkthrough-transition", args=[walk_a.pk, "cancelled"]), {"from": "planned"}, follow=True)
+    response = client.post(reverse("walkthrough-transition", args=[walk_a.pk, "cancelled"]), {"from": "planned", "note": "改期"},
+                           follow=True)
     assert "已被他人修改" in response.content.decode()
     assert Walkthrough.objects.get(pk=walk_a.pk).status == Status.IN_PROGRESS
 
@@ -242,16 +246,25 @@ def _count(client, url):
 
 def test_list_calendar_and_detail_query_counts_are_fixed(client, office, leader_a, item_a, walk_a):
     client.force_login(office)
-    urls = [reverse("walkthrough-list"), reverse("walkthrough-calendar"), reverse("walkthrough-detail", args=[walk_a.pk])]
-    before = [_count(client, u) for u in urls]
     walk_a = started(walk_a, leader_a)
-    for i in range(15):
-        actions.walkthrough_plan(actor=leader_a, service_item=item_a, leader=leader_a, mode="inspect", identity="incognito",
-                                 channel="online", scheduled_for=timezone.localdate() + datetime.timedelta(days=i % 3))
-    for kind in ["consultation", "queueing", "submission"] * 4:
-        actions.event_add(walkthrough=walk_a, actor=leader_a, kind=kind)
-    for _ in range(3):
-        actions.evidence_add(walkthrough=walk_a, actor=leader_a, upload=upload("a.jpg", jpeg_bytes()))
+    urls = [reverse("walkthrough-list"), reverse("walkthrough-calendar"), reverse("walkthrough-detail", args=[walk_a.pk])]
+
+    def grow(n):
+        for i in range(n):
+            actions.walkthrough_plan(actor=leader_a, service_item=item_a, leader=leader_a, mode="inspect", identity="incognito",
+                                     channel="online", scheduled_for=timezone.localdate() + datetime.timedelta(days=i % 3))
+        for kind in ["consultation", "queueing", "submission"] * n:
+            event = actions.event_add(walkthrough=walk_a, actor=leader_a, kind=kind)
+            actions.event_correct(event=event, actor=leader_a, note="改正")
+            actions.evidence_add(walkthrough=walk_a, actor=leader_a, upload=upload("e.jpg", jpeg_bytes()), event=event)
+        answer = actions.checklist_answer_set(walkthrough=walk_a, actor=leader_a, question="sim_materials", answer="problem")
+        for _ in range(n):
+            actions.evidence_add(walkthrough=walk_a, actor=leader_a, upload=upload("a.jpg", jpeg_bytes()))
+            actions.evidence_add(walkthrough=walk_a, actor=leader_a, upload=upload("q.jpg", jpeg_bytes()), answer=answer)
+
+    grow(1)
+    before = [_count(client, u) for u in urls]
+    grow(5)
     after = [_count(client, u) for u in urls]
     assert after == before, (before, after)
 

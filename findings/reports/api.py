@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
-from core.api import ID_REGEX
+from core.api import ID_REGEX, IdempotentMixin
 from core.errors import ActionError, api_error
 from inspections.queries import walkthroughs_visible
 from services.models import Department
@@ -47,7 +47,7 @@ class ReportAcceptedSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ReportStatus.choices)
 
 
-class ReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ReportViewSet(IdempotentMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Reports are made by the worker. POST answers 202 at once; the same request while one is
     pending, or done with nothing changed since, answers with that report."""
 
