@@ -183,3 +183,17 @@ class IdempotentMixin:
             if found is None:
                 raise
             return self.finalize_response(self.request, self._replayed(found), *args, **kwargs)
+
+
+def idempotency_key_in_schema(result, generator, request, public):
+    """drf-spectacular post-processing hook: every POST documents the ``Idempotency-Key`` header."""
+    parameter = {
+        "in": "header", "name": idempotency.HEADER, "required": False, "schema": {"type": "string", "pattern": idempotency.KEY.pattern},
+        "description": "A key the client makes (a UUID) so that a repeat of this request is done once: the same key from the "
+                       "same user answers the first result again, with Idempotent-Replayed: true.",
+    }
+    for path in result.get("paths", {}).values():
+        operation = path.get("post")
+        if operation is not None and not path.get("post", {}).get("operationId", "").startswith("auth_token"):
+            operation.setdefault("parameters", []).append(parameter)
+    return result
