@@ -200,8 +200,9 @@ def finding_record_measures(*, finding: Finding, actor, measures: str, version: 
 
 @transaction.atomic
 def finding_evidence_add(*, finding: Finding, actor, upload: UploadedFile) -> FindingEvidence:
-    if not queries.finding_may_rectify(actor, finding):
-        raise PermissionDenied(_("Only the department's liaison records rectification, while it is under way."))
+    if not queries.finding_may_attach(actor, finding):
+        raise PermissionDenied(_("Photos are added by whoever filed the finding while it is open, and by the "
+                                 "department's liaison while it is being rectified."))
     evidence = evidence_store(FindingEvidence(finding=finding, uploaded_by=actor), upload)
     Finding.objects.filter(pk=finding.pk).update(updated_at=timezone.now())
     return evidence

@@ -15,6 +15,8 @@ class FileForm(forms.Form):
     description = forms.CharField(label=_("description"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 4}))
     department = forms.ModelChoiceField(label=_("responsible department"), queryset=Department.objects.all(), required=False)
     service_item = forms.ModelChoiceField(label=_("service item"), queryset=ServiceItem.objects.select_related("department"), required=False)
+    photo = forms.FileField(label=_("photo (optional)"), required=False, widget=forms.ClearableFileInput(
+        attrs={"accept": "image/*,application/pdf", "capture": "environment"}))
 
     def __init__(self, *args, from_walkthrough: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,7 +32,7 @@ class MoveForm(forms.Form):
     to = forms.ChoiceField(choices=FindingStatus.choices)
     version = forms.IntegerField(min_value=1)
     note = forms.CharField(max_length=2000, required=False)
-    due_date = forms.DateField(required=False)
+    due_date = forms.DateField(required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     materials_cut = forms.IntegerField(min_value=0, max_value=99, required=False)
     days_cut = forms.IntegerField(min_value=0, max_value=3650, required=False)
     visits_cut = forms.IntegerField(min_value=0, max_value=20, required=False)
@@ -51,7 +53,7 @@ class EvidenceForm(forms.Form):
 
 class RewalkForm(forms.Form):
     leader = forms.ModelChoiceField(label=_("leader"), queryset=None)
-    scheduled_for = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    scheduled_for = forms.DateField(label=_("date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
     def __init__(self, *args, leaders, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,8 +77,8 @@ class ListFilterForm(forms.Form):
     level = forms.ChoiceField(label=_("level"), choices=[("", _("All levels"))] + DepartmentLevel.choices, required=False)
     group = forms.ChoiceField(label=_("category group"), choices=[("", _("All groups"))] + CategoryGroup.choices, required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
-    since = forms.DateField(label=_("filed from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("filed until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=_("filed from"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    until = forms.DateField(label=_("filed until"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 
     def __init__(self, *args, office: bool, **kwargs):
         super().__init__(*args, **kwargs)

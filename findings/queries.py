@@ -78,5 +78,14 @@ def finding_may_rectify(user, finding: Finding) -> bool:
             and user.role == Role.LIAISON and user.department_id == finding.department_id)
 
 
+def finding_may_attach(user, finding: Finding) -> bool:
+    """Photos and documents on a finding: the department's liaison while rectifying (what was fixed);
+    whoever filed it, or the office, while it is still open (what was seen)."""
+    if finding_may_rectify(user, finding):
+        return True
+    return (may_write(user) and finding.status == FindingStatus.OPEN
+            and (is_office(user) or finding.created_by_id == user.pk))
+
+
 def finding_may_comment(user, finding: Finding) -> bool:
     return may_write(user)  # anyone who can see it, except read-only API clients

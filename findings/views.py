@@ -2,6 +2,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -105,15 +106,18 @@ def finding_file(request):
                    "description": answer.note if answer else ""}
     if request.method == "POST" and (repeat := submissions.claim(request)):
         return repeat
-    form = FileForm(request.POST or None, from_walkthrough=walkthrough is not None, initial=initial)
+    form = FileForm(request.POST or None, request.FILES or None, from_walkthrough=walkthrough is not None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            finding = actions.finding_file(
-                actor=request.user, walkthrough=walkthrough, checklist_question=question.code if question else "",
-                category=data["category"], severity=data["severity"], title=data["title"], description=data["description"],
-                department=data.get("department"), service_item=data.get("service_item"),
-            )
+            with transaction.atomic():  # a photo that is refused files nothing: the form comes back with the reason
+                finding = actions.finding_file(
+                    actor=request.user, walkthrough=walkthrough, checklist_question=question.code if question else "",
+                    category=data["category"], severity=data["severity"], title=data["title"], description=data["description"],
+                    department=data.get("department"), service_item=data.get("service_item"),
+                )
+                if data.get("photo"):
+                    actions.finding_evidence_add(finding=finding, actor=request.user, upload=data["photo"])
         except ActionError as exc:
             form.add_error(None, exc.message)
         except ValidationError as exc:
@@ -150,6 +154,7 @@ def finding_detail(request, pk):
         "f": finding,
         "moves": [(to, FindingStatus(to).label) for to in moves],
         "may_rectify": queries.finding_may_rectify(request.user, finding),
+        "may_attach": queries.finding_may_attach(request.user, finding),
         "may_comment": queries.finding_may_comment(request.user, finding),
         "office": is_office(request.user),
         "question": BY_CODE.get(finding.checklist_question),
@@ -207,7 +212,7 @@ def finding_measures(request, pk):
 @page
 def finding_evidence_add(request, pk):
     finding = get_object_or_404(queries.findings_visible(request.user), pk=pk)
-    if not queries.finding_may_rectify(request.user, finding):
+    if not queries.finding_may_attach(request.user, finding):
         raise PermissionDenied
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():

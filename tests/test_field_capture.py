@@ -247,3 +247,28 @@ def test_filing_from_a_checklist_answer_starts_from_its_note_and_returns_to_the_
                                  "description": form.initial["description"]})
     assert response.status_code == 302 and response["Location"] == reverse("walkthrough-detail", args=[walking.pk]) + "#findings"
     assert Finding.objects.get().description == "窗口多要了营业执照复印件"
+
+
+# --- photos on a finding -----------------------------------------------------------------------------
+
+def test_a_finding_is_filed_with_a_photo_and_its_filer_may_add_more_while_it_is_open(client, walking, leader_a, liaison_a):
+    from findings.models import FindingEvidence
+
+    client.force_login(leader_a)
+    url = reverse("finding-file") + f"?walkthrough={walking.pk}"
+    data = {"category": "excess_materials", "severity": "minor", "title": "多要材料"}
+    # a refused photo files nothing, and says why
+    response = client.post(url, {**data, "photo": upload("x.jpg", b"not an image at all")})
+    assert response.status_code == 200 and not Finding.objects.exists()
+    assert "照片" in response.content.decode()
+    client.post(url, {**data, "photo": upload("p.jpg", jpeg_bytes())})
+    finding = Finding.objects.get()
+    assert FindingEvidence.objects.filter(finding=finding, uploaded_by=leader_a).count() == 1
+    page = client.get(reverse("finding-detail", args=[finding.pk])).content.decode()
+    assert reverse("finding-evidence-add", args=[finding.pk]) in page
+    assert reverse("finding-evidence-download", args=[FindingEvidence.objects.get().pk]) in page
+    client.post(reverse("finding-evidence-add", args=[finding.pk]), {"file": upload("q.jpg", jpeg_bytes())})
+    assert FindingEvidence.objects.count() == 2
+    # the liaison adds evidence while rectifying, not before
+    client.force_login(liaison_a)
+    assert client.post(reverse("finding-evidence-add", args=[finding.pk]), {"file": upload("r.jpg", jpeg_bytes())}).status_code == 403
