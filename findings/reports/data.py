@@ -18,3 +18,46 @@ class ReportInput:
     period_end: datetime.date | None
     number: str  # the document number, e.g. 池营商办〔2026〕12号
     issued_on: datetime.date  # the date printed on the document
+
+
+# --- the walk record's photos ----------------------------------------------------------------------
+
+@dataclass
+class Photo:
+    """One photo of a walkthrough and what it belongs to: the walkthrough itself, an event, or an answer."""
+
+    evidence: object  # inspections.Evidence, an image
+    event: object | None  # inspections.TimelineEvent
+    question: object | None  # inspections.checklists.Question of the answer
+    answer: object | None  # inspections.ChecklistAnswer
+
+    @property
+    def taken_at(self) -> datetime.datetime:
+        """When the photo was taken as the phone said, else when the server got it."""
+        return self.evidence.device_at or self.evidence.uploaded_at
+
+
+def walkthrough_photos(walkthrough, questions: list) -> list[Photo]:
+    """The walkthrough's photos in the order the record prints them, which is the record's own order:
+    each event's in the timeline's order, then each checklist answer's in the checklist's order
+    (``questions``, the mode's checklist), then the walkthrough's own; each group by the time taken.
+    When the record prints only the first few, the photos with the least context are the ones left
+    out. PDFs are not photos and are not among them. One query."""
+    order = {q.code: (n, q) for n, q in enumerate(questions)}
+    photos = []
+    for e in (walkthrough.evidence.filter(content_type__startswith="image/")
+              .select_related("event", "answer").order_by("uploaded_at", "id")):
+        question = order.get(e.answer.question, (None, None))[1] if e.answer_id else None
+        photos.append(Photo(evidence=e, event=e.event if e.event_id else None, question=question,
+                            answer=e.answer if e.answer_id else None))
+
+    def key(p: Photo):
+        if p.event is not None:
+            group = (0, p.event.at, p.event.pk)
+        elif p.answer is not None:
+            group = (1, order.get(p.answer.question, (len(order), None))[0], p.answer.pk)
+        else:
+            group = (2,)
+        return (*group, p.taken_at, p.evidence.pk)
+
+    return sorted(photos, key=key)
