@@ -247,7 +247,10 @@ def evidence_add(*, walkthrough: Walkthrough, actor, upload: UploadedFile, event
     if answer is not None and answer.walkthrough_id != walkthrough.pk:
         raise ActionError(_("The checklist answer belongs to another walkthrough."))
     evidence = Evidence(walkthrough=walkthrough, event=event, answer=answer, uploaded_by=actor, device_at=device_at)
-    return evidence_store(evidence, upload)
+    evidence_store(evidence, upload)
+    # The walk record made before this photo is out of date (findings/reports/queries.py:data_stamp).
+    Walkthrough.objects.filter(pk=walkthrough.pk).update(updated_at=timezone.now())
+    return evidence
 
 
 @transaction.atomic
@@ -264,4 +267,5 @@ def checklist_answer_set(*, walkthrough: Walkthrough, actor, question: str, answ
         walkthrough=walkthrough, question=question,
         defaults={"answer": answer, "note": note.strip(), "answered_by": actor, "device_at": device_at},
     )
+    Walkthrough.objects.filter(pk=walkthrough.pk).update(updated_at=timezone.now())
     return row

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -154,10 +155,23 @@ def browser():
 
     # Playwright's sync API runs an event loop; Django must allow sync DB calls from this thread.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS, headless=True)
+    with tempfile.TemporaryDirectory(prefix="cw-fonts-") as folder, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS, headless=True,
+                                    env={**os.environ, "FONTCONFIG_FILE": _fontconfig_with_chinese(Path(folder))})
         yield browser
         browser.close()
+
+
+def _fontconfig_with_chinese(folder: Path) -> str:
+    """The system's fonts plus the Chinese font the project ships (static/fonts): a machine without a
+    CJK font (a CI runner) would otherwise draw the pages' Chinese as empty boxes in the screenshots."""
+    conf = folder / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+        f"<dir>{ROOT / 'static' / 'fonts'}</dir><cachedir>{folder / 'cache'}</cachedir></fontconfig>"
+    )
+    return str(conf)
 
 
 @pytest.fixture
@@ -267,22 +281,26 @@ def api_client(user=None):
 
 
 def pytest_unconfigure(config):
-    """pytest's own root of temporary folders (``pytest-of-<user>``) is left empty when nothing is
-    retained (pytest.ini keeps only a failed test's files): remove it then, so that a run leaves
-    nothing behind. The xdist workers leave it to the main process."""
+    """pytest's own temporary folders are left empty when nothing is retained (pytest.ini keeps only
+    a failed test's files): remove this run's, and ``pytest-of-<user>`` if nothing else is in it, so
+    that a run leaves nothing behind. Only this run's folder is touched: another run may be going on.
+    The xdist workers' folders lie inside the main process's, which removes them."""
     if hasattr(config, "workerinput"):
         return
-    import getpass
-    import tempfile
-
-    root = Path(tempfile.gettempdir()) / f"pytest-of-{getpass.getuser()}"
-    if not root.is_dir():
+    factory = getattr(config, "_tmp_path_factory", None)
+    basetemp = getattr(factory, "_basetemp", None)
+    if basetemp is None:
         return
-    for path in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        if path.is_symlink() and not path.exists():
-            path.unlink()  # "pytest-current" pointing at a removed folder
-        elif path.is_dir() and not path.is_symlink():
+    for path in sorted(basetemp.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_dir() and not path.is_symlink():
             with contextlib.suppress(OSError):
                 path.rmdir()  # only if empty: a failed test's files stay
     with contextlib.suppress(OSError):
-        root.rmdir()
+        basetemp.rmdir()  # gone already when pytest removed it
+    root = basetemp.parent
+    if root.name.startswith("pytest-of-"):
+        current = root / "pytest-current"
+        if current.is_symlink() and not current.exists():
+            current.unlink()
+        with contextlib.suppress(OSError):
+            root.rmdir()
