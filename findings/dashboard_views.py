@@ -24,8 +24,8 @@ TABLES = ("ranking", "categories", "statuses", "modes")
 
 
 class DashboardFilterForm(forms.Form):
-    since = forms.DateField(label=gettext_lazy("period start"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=gettext_lazy("period end"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(label=gettext_lazy("period start"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    until = forms.DateField(label=gettext_lazy("period end"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     region = forms.ModelChoiceField(label=gettext_lazy("region"), queryset=Region.objects.all(), required=False,
                                     empty_label=gettext_lazy("All regions"))
     level = forms.ChoiceField(label=gettext_lazy("level"), choices=[("", gettext_lazy("All levels"))] + DepartmentLevel.choices, required=False)

@@ -51,7 +51,7 @@ class PublicRequestForm(forms.Form):
     description = forms.CharField(label=gettext_lazy("what you need, or what went wrong"), max_length=1000,
                                   widget=forms.Textarea(attrs={"rows": 4, "maxlength": 1000}))
     preferred_date = forms.DateField(label=gettext_lazy("preferred date"), required=False,
-                                     widget=forms.DateInput(attrs={"type": "date"}))
+                                     widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     # A field people never see (hidden by CSS): robots fill it in.
     website = forms.CharField(required=False, max_length=200, label="website",
                               widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
@@ -148,7 +148,7 @@ def public_status(request):
 
 class ArrangeForm(forms.Form):
     leader = forms.ModelChoiceField(label=gettext_lazy("leader"), queryset=None)
-    scheduled_for = forms.DateField(label=gettext_lazy("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    scheduled_for = forms.DateField(label=gettext_lazy("date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     reply = forms.CharField(label=gettext_lazy("reply to the requester"), max_length=500, required=False)
 
     def __init__(self, *args, leaders, **kwargs):
