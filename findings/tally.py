@@ -290,6 +290,42 @@ def uninstall(schema_editor) -> None:
             schema_editor.execute(sql, params=None)
 
 
+def _installed_triggers(cursor, vendor: str) -> set[str]:
+    if vendor == "postgresql":
+        cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+    else:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    return {row[0] for row in cursor.fetchall()}
+
+
+def _expected_triggers(vendor: str) -> set[str]:
+    events = ("insert", "delete", "update") + (("truncate",) if vendor == "postgresql" else ())
+    return {f"{source.table}_tally_{event}" for source in sources() for event in events}
+
+
+def ensure_installed(*, using: str = "default") -> bool:
+    """Reinstall the triggers if a migration lost them, and recount; True if it had to.
+
+    SQLite cannot alter most columns in place: Django's schema editor rebuilds the table (a new table,
+    the rows copied, the old one dropped), and the triggers go with the old table. Run after every
+    ``migrate`` (``FindingsConfig.ready`` connects it to ``post_migrate``), so no migration of a
+    counted table can leave the tally silently unkept.
+    """
+    from django.db import connections
+
+    conn = connections[using]
+    if conn.vendor not in _VENDORS:
+        return False
+    with conn.cursor() as cursor:
+        missing = _expected_triggers(conn.vendor) - _installed_triggers(cursor, conn.vendor)
+    if not missing:
+        return False
+    with conn.schema_editor() as schema_editor:
+        install(schema_editor)
+    rebuild()
+    return True
+
+
 @transaction.atomic
 def rebuild() -> int:
     """Recount the tally from the tables; writers wait meanwhile. Returns the number of rows."""
