@@ -331,7 +331,9 @@ def walkthrough_observed(request, pk):
             error = "；".join(exc.messages)
     else:
         error = "；".join(f"{form.fields[f].label}：{' '.join(e)}" for f, e in form.errors.items())
-    return _respond(request, pk, "inspections/_observed.html", error, status=400 if error else 200, saved=not error)
+    # Refused: the form comes back as typed, beside the reason, so nothing has to be typed again.
+    extra = {"observed_form": form} if error else {}
+    return _respond(request, pk, "inspections/_observed.html", error, status=400 if error else 200, saved=not error, **extra)
 
 
 @require_POST

@@ -1,4 +1,6 @@
 """The whole rectification loop in a real browser, three people, each in their own browser."""
+import re
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -41,10 +43,13 @@ def test_file_assign_submit_reject_submit_close(person, live_server, transaction
     head.goto(f"{live_server.url}/walkthroughs/{walk.pk}/")
     head.get_by_role("link", name="就此问题登记").click()
     expect(head.get_by_label("问题类别")).to_have_value("one_time_notice")
+    expect(head.get_by_label("问题描述")).to_have_value("材料清单前后不一")  # the answer's note starts it
     head.get_by_label("较重").check()
-    head.get_by_label("问题描述").fill("窗口两次告知的材料清单不一致，企业多跑一次。")
+    head.get_by_label("问题描述").fill("材料清单前后不一：窗口两次告知的材料清单不一致，企业多跑一次。")
     head.get_by_role("button", name="登记").click()
-    expect(head.locator("h1")).to_contain_text("一次性告知")
+    # back on the walk, where the finding is now listed
+    expect(head).to_have_url(re.compile(rf"/walkthroughs/{walk.pk}/#findings$"))
+    expect(head.locator("#findings")).to_contain_text("一次性告知")
     finding = Finding.objects.get()
     screenshot(head, "loop-1-filed")
 

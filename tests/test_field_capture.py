@@ -272,3 +272,12 @@ def test_a_finding_is_filed_with_a_photo_and_its_filer_may_add_more_while_it_is_
     # the liaison adds evidence while rectifying, not before
     client.force_login(liaison_a)
     assert client.post(reverse("finding-evidence-add", args=[finding.pk]), {"file": upload("r.jpg", jpeg_bytes())}).status_code == 403
+
+
+def test_refused_figures_come_back_as_typed(client, walking, leader_a):
+    client.force_login(leader_a)
+    response = client.post(reverse("walkthrough-observed", args=[walking.pk]),
+                           {"observed_visits": 99999999999, "observed_materials": 7, "summary": "窗口要求多跑一次"}, **HX)
+    html = response.content.decode()
+    assert response.status_code == 400 and 'value="99999999999"' in html and 'value="7"' in html and "窗口要求多跑一次" in html
+    assert Walkthrough.objects.get(pk=walking.pk).observed_materials is None
