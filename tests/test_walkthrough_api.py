@@ -163,7 +163,8 @@ def test_lifecycle(walk_a, leader_a):
     events = api.get(url(walk_a, "events/")).json()
     assert set(events) == {"next", "previous", "results"}
     assert [e["kind"] for e in events["results"]] == ["queueing", "consultation"]  # by time, oldest first
-    assert set(events["results"][0]) == {"id", "kind", "at", "note"}
+    assert set(events["results"][0]) == {"id", "kind", "at", "device_at", "received_at", "withdrawn_at", "note"}
+    assert events["results"][0]["device_at"] is None and events["results"][0]["received_at"]
 
     response = api.post(url(walk_a, "complete/"), {"note": "全程顺畅"}, format="json")
     assert response.status_code == 200
