@@ -199,6 +199,14 @@ def finding_record_measures(*, finding: Finding, actor, measures: str, version: 
 
 
 @transaction.atomic
+def finding_submit(*, finding: Finding, actor, measures: str, version: int | None = None, note: str = "") -> Finding:
+    """The liaison's one step: record the measures as typed and submit them for verification,
+    together or not at all (a refusal leaves the finding as it was)."""
+    recorded = finding_record_measures(finding=finding, actor=actor, measures=measures, version=version)
+    return finding_transition(finding=recorded, to=FindingStatus.SUBMITTED, actor=actor, note=note, version=recorded.version)
+
+
+@transaction.atomic
 def finding_evidence_add(*, finding: Finding, actor, upload: UploadedFile) -> FindingEvidence:
     if not queries.finding_may_attach(actor, finding):
         raise PermissionDenied(_("Photos are added by whoever filed the finding while it is open, and by the "

@@ -148,8 +148,14 @@ def _finding(request, pk) -> Finding:
 @require_GET
 @page
 def finding_detail(request, pk):
-    finding = _finding(request, pk)
+    return _detail(request, _finding(request, pk))
+
+
+def _detail(request, finding, *, measures_form=None, error: str = "", status: int = 200):
     moves = queries.finding_moves_for(request.user, finding)
+    if queries.finding_may_rectify(request.user, finding):
+        # The liaison submits with the measures, in the rectification panel: one step, nothing lost.
+        moves = [to for to in moves if to != FindingStatus.SUBMITTED]
     context = {
         "f": finding,
         "moves": [(to, FindingStatus(to).label) for to in moves],
@@ -159,11 +165,12 @@ def finding_detail(request, pk):
         "office": is_office(request.user),
         "question": BY_CODE.get(finding.checklist_question),
         "comment_form": CommentForm(),
-        "measures_form": MeasuresForm(initial={"measures": finding.measures, "version": finding.version}),
+        "measures_form": measures_form or MeasuresForm(initial={"measures": finding.measures, "version": finding.version}),
+        "measures_error": error,
     }
     if is_office(request.user) and finding.service_item_id and finding.status in (FindingStatus.RECTIFYING, FindingStatus.SUBMITTED):
         context["rewalk_form"] = RewalkForm(leaders=walk_queries.leaders_plannable(request.user))
-    return render(request, "findings/detail.html", context)
+    return render(request, "findings/detail.html", context, status=status)
 
 
 @require_POST
@@ -191,20 +198,26 @@ def finding_move(request, pk):
 @require_POST
 @page
 def finding_measures(request, pk):
+    """Save the measures, or (the "submit" button) save them and submit for verification in one step.
+    A refusal shows the page again with what was typed, beside the reason."""
     finding = get_object_or_404(queries.findings_visible(request.user), pk=pk)
     if not queries.finding_may_rectify(request.user, finding):
         raise PermissionDenied
     form = MeasuresForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.finding_record_measures(finding=finding, actor=request.user, measures=form.cleaned_data["measures"],
-                                            version=form.cleaned_data["version"])
-        except ActionError as exc:
-            messages.error(request, exc.message)
+    submit = "submit" in request.POST
+    if not form.is_valid():
+        error = (_("Write the rectification measures before submitting.") if "measures" in form.errors and not request.POST.get("measures", "").strip()
+                 else "；".join(" ".join(e) for e in form.errors.values()))
+        return _detail(request, _finding(request, pk), measures_form=form, error=error, status=400)
+    data = form.cleaned_data
+    try:
+        if submit:
+            actions.finding_submit(finding=finding, actor=request.user, measures=data["measures"], version=data["version"])
         else:
-            messages.success(request, _("Saved."))
-    else:
-        messages.error(request, _("The measures are longer than 4000 characters."))
+            actions.finding_record_measures(finding=finding, actor=request.user, measures=data["measures"], version=data["version"])
+    except ActionError as exc:
+        return _detail(request, _finding(request, pk), measures_form=form, error=exc.message, status=400)
+    messages.success(request, _("Submitted for verification.") if submit else _("Saved."))
     return redirect("finding-detail", pk=pk)
 
 

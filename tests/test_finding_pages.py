@@ -262,3 +262,35 @@ def test_action_guards(office, department_a, finding_a, walk_done):
     with pytest.raises(ActionError):  # the model's own limits for the simplification ledger
         actions.finding_transition(finding=finding, to="closed", actor=office, ledger={"materials_cut": 500})
     assert Finding.objects.get(pk=finding.pk).status == "submitted"
+
+
+def _assigned(finding, office):
+    return actions.finding_transition(finding=finding, to="rectifying", actor=office, version=finding.version,
+                                      due_date=timezone.localdate() + timezone.timedelta(days=10))
+
+
+def test_the_liaison_types_measures_and_submits_in_one_step(client, finding_a, office, liaison_a):
+    finding = _assigned(finding_a, office)
+    client.force_login(liaison_a)
+    page = client.get(reverse("finding-detail", args=[finding.pk])).content.decode()
+    assert page.count("提交核实") == 1 and 'class="measures-form"' in page  # one submit button, with the measures
+    response = client.post(reverse("finding-measures", args=[finding.pk]),
+                           {"measures": "已删除重复证明要求", "version": finding.version, "submit": "1"})
+    assert response.status_code == 302
+    finding = Finding.objects.get(pk=finding.pk)
+    assert finding.status == "submitted" and finding.measures == "已删除重复证明要求"
+    assert list(finding.transitions.values_list("to_status", flat=True)) == ["rectifying", "submitted"]
+
+
+def test_a_refused_submission_keeps_what_was_typed(client, finding_a, office, liaison_a):
+    finding = _assigned(finding_a, office)
+    client.force_login(liaison_a)
+    url = reverse("finding-measures", args=[finding.pk])
+    response = client.post(url, {"measures": "", "version": finding.version, "submit": "1"})
+    assert response.status_code == 400 and "请先填写整改措施" in response.content.decode()
+    # someone changed it meanwhile: the typed text comes back, with the reason, and nothing is saved
+    response = client.post(url, {"measures": "窗口已张贴一次性告知清单", "version": finding.version - 1, "submit": "1"})
+    html = response.content.decode()
+    assert response.status_code == 400 and "窗口已张贴一次性告知清单" in html and 'role="alert"' in html
+    finding.refresh_from_db()
+    assert finding.status == "rectifying" and finding.measures == ""

@@ -256,9 +256,11 @@ def test_rectification_notice(campaign, department_a, tmp_path):
     save_first_page(pdf, "department", tmp_path)
     text = pdf_text(pdf)
     for expected in ["整改通知书", "市市场监督管理局：", NUMBER, "逾期未整改问题（1个）", "问题清单",
-                     "企业设立登记未一次性告知所需材料，申请人往返两次", "12345热线转办市场监管类诉求答复超时",
-                     "待交办", "逾期", "一次性告知", "池州市创建一流营商环境工作领导小组办公室"]:
+                     "企业设立登记未一次性告知所需材料，申请人往返两次", "已交办、尚未销号的问题1个",
+                     "逾期", "一次性告知", "池州市创建一流营商环境工作领导小组办公室"]:
         assert compact(expected) in text, expected
+    # 现予交办: a finding the office has not assigned, with no deadline, is not on the notice.
+    assert compact("12345热线转办市场监管类诉求答复超时") not in text and "待交办" not in text
     # Struck-off findings are not on a notice, nor other departments' or other walkthroughs' closed ones.
     assert "企业设立登记窗口要求5件材料" not in text
     for title in B_TITLES:
@@ -380,7 +382,7 @@ def test_department_scoped_input_never_shows_another_department(campaign, depart
 @pytest.mark.parametrize("kind", ["department", "bulletin", "ledger"])
 def test_reports_with_nothing_to_show(db, department_a, kind):
     text = pdf_text(render_pdf(report_input(kind, department=department_a if kind == "department" else None)))
-    expected = {"department": "你单位目前没有未销号的问题", "bulletin": "本期共发现问题0个，已销号0个，整改率—",
+    expected = {"department": "你单位目前没有已交办、尚未销号的问题", "bulletin": "本期共发现问题0个，已销号0个，整改率—",
                 "ledger": "没有符合条件的问题"}[kind]
     assert expected in text and "池州市创建一流营商环境工作领导小组办公室" in text
 

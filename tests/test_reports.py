@@ -1,4 +1,5 @@
 """Reports: asked for once, made by a real worker, shown only to whom they belong."""
+import datetime
 import io
 import os
 import shutil
@@ -25,6 +26,10 @@ from tests.conftest import broker_unreachable, start_worker, wait_for
 def findings_ab(office, department_a, department_b):
     a = finding_actions.finding_file(actor=office, department=department_a, category="hotline", title="甲部门热线无人接听")
     b = finding_actions.finding_file(actor=office, department=department_b, category="guidance", title="乙部门引导不清")
+    # assigned with a deadline (交办), so that the 整改通知书 lists them
+    due = timezone.localdate() + datetime.timedelta(days=10)
+    a = finding_actions.finding_transition(finding=a, to="rectifying", actor=office, version=a.version, due_date=due)
+    b = finding_actions.finding_transition(finding=b, to="rectifying", actor=office, version=b.version, due_date=due)
     return a, b
 
 

@@ -282,8 +282,12 @@ def _embedded_image(field, *, max_side: int, png: bool = False) -> str | None:
 
 def _department_context(data: ReportInput, progress: Progress) -> dict:
     today = data.issued_on
+    # 现予交办: only what the office has assigned, with its deadline; an unassigned finding is not the
+    # department's to rectify yet, and a notice must not say it is.
+    assigned = data.findings.filter(department=data.department, status__in=[FindingStatus.RECTIFYING, FindingStatus.SUBMITTED],
+                                    due_date__isnull=False)
     rows = list(
-        with_overdue(data.findings.filter(department=data.department).exclude(status__in=FINAL_STATUSES), today)
+        with_overdue(assigned, today)
         .select_related("service_item")
         .order_by(F("due_date").asc(nulls_last=True), "created_at", "id")
     )
