@@ -13,6 +13,7 @@ from accounts.decorators import office_page, page
 from accounts.queries import is_office
 from core import submissions
 from core.errors import ActionError
+from core.filters import filter_chips
 from inspections import actions as walk_actions
 from inspections import queries as walk_queries
 from inspections.checklists import BY_CODE, BY_MODE
@@ -59,7 +60,7 @@ def finding_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "findings/list.html", {
-        "form": form, "page": page_obj, "query": query.urlencode(), "office": office,
+        "form": form, "page": page_obj, "query": query.urlencode(), "office": office, "chips": filter_chips(request, form),
         "title": _("Findings") if office else _("My department's findings"),
     })
 

@@ -4,10 +4,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.queries import is_office
-from services.models import Bundle, ServiceItem
+from services.models import Bundle, Department, DepartmentLevel, Region, ServiceItem
 
 from . import queries
-from .models import Channel, Identity, Mode, Walkthrough
+from .models import Channel, Identity, Mode, Status, Walkthrough
 
 
 class ItemChoiceField(forms.ModelChoiceField):
@@ -100,3 +100,48 @@ class EventCorrectionForm(forms.Form):
         if cleaned.get("withdraw") and not (cleaned.get("reason") or "").strip():
             self.add_error("reason", _("Say why the event is withdrawn."))
         return cleaned
+
+
+class WalkListFilterForm(forms.Form):
+    """The walk list's filters: what a person picks, and what the dashboard carries (region, level,
+    "planned" = all but cancelled). Values that make no sense are dropped, never an error page."""
+
+    status = forms.ChoiceField(label=_("status"), choices=[("", _("All statuses"))] + Status.choices, required=False)
+    mode = forms.ChoiceField(label=_("mode"), choices=[("", _("All modes"))] + Mode.choices, required=False)
+    department = forms.ModelChoiceField(label=_("department"), queryset=Department.objects.only("id", "name").order_by("code"),
+                                        required=False, empty_label=_("All departments"))
+    region = forms.ModelChoiceField(label=_("region"), queryset=Region.objects.all(), required=False, empty_label=_("All regions"))
+    level = forms.ChoiceField(label=_("level"), choices=[("", _("All levels"))] + DepartmentLevel.choices, required=False)
+    since = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    until = forms.DateField(label=_("until"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    mine = forms.BooleanField(label=_("Only mine"), required=False)
+    active = forms.BooleanField(label=_("Not cancelled"), required=False)
+
+    # Shown as controls; the others come from the dashboard and travel as hidden fields and chips.
+    VISIBLE = ("status", "mode", "department", "since", "until", "mine")
+
+    def __init__(self, *args, office: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not office:  # a department's people see their own department (and walks they lead elsewhere)
+            del self.fields["department"], self.fields["region"], self.fields["level"]
+
+    def apply(self, walkthroughs):
+        self.is_valid()
+        data = self.cleaned_data
+        lookups = {"status": "status", "mode": "mode", "department": "department", "region": "department__region",
+                   "level": "department__level", "since": "scheduled_for__gte", "until": "scheduled_for__lte"}
+        for name, lookup in lookups.items():
+            if data.get(name) not in (None, ""):
+                walkthroughs = walkthroughs.filter(**{lookup: data[name]})
+        if data.get("active"):  # what the dashboard counts as planned: all but the cancelled
+            walkthroughs = walkthroughs.exclude(status=Status.CANCELLED)
+        return walkthroughs
+
+    def visible_fields_in_order(self):
+        return [self[name] for name in self.VISIBLE if name in self.fields]
+
+    def carried(self):
+        """The filters not shown as controls, to carry on when the person filters further."""
+        self.is_valid()
+        return [(name, self.data.get(name)) for name in self.fields
+                if name not in self.VISIBLE and self.cleaned_data.get(name) not in (None, "", False)]

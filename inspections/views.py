@@ -16,11 +16,12 @@ from services.models import BundleItem
 from accounts.queries import is_office
 from core import submissions
 from core.errors import ActionError
+from core.filters import filter_chips
 from core.idempotency import once
 
 from . import actions, extensions, queries
 from .checklists import sections_for
-from .forms import AnswerForm, EventCorrectionForm, EventForm, EvidenceForm, ObservedForm, PlanForm
+from .forms import AnswerForm, EventCorrectionForm, EventForm, EvidenceForm, ObservedForm, PlanForm, WalkListFilterForm
 from .models import (
     ONLINE_EVENTS,
     WINDOW_EVENTS,
@@ -62,34 +63,15 @@ def _month(request) -> datetime.date:
 @require_GET
 @page
 def walkthrough_list(request):
-    walkthroughs = _visible(request)
-    status, mode = request.GET.get("status", ""), request.GET.get("mode", "")
-    if status in Status.values:
-        walkthroughs = walkthroughs.filter(status=status)
-    if mode in Mode.values:
-        walkthroughs = walkthroughs.filter(mode=mode)
-    if request.GET.get("mine") == "1":
+    form = WalkListFilterForm(request.GET, office=is_office(request.user))
+    walkthroughs = form.apply(_visible(request))
+    if form.cleaned_data.get("mine"):
         walkthroughs = walkthroughs.filter(leader=request.user)
-    # the dashboard's filters, so that each figure links to the rows behind it
-    for param, field in (("department", "department_id"), ("region", "department__region_id")):
-        if request.GET.get(param, "").isdigit():
-            walkthroughs = walkthroughs.filter(**{field: int(request.GET[param])})
-    if request.GET.get("level"):
-        walkthroughs = walkthroughs.filter(department__level=request.GET["level"])
-    for param, lookup in (("since", "scheduled_for__gte"), ("until", "scheduled_for__lte")):
-        try:
-            walkthroughs = walkthroughs.filter(**{lookup: datetime.date.fromisoformat(request.GET[param])})
-        except (KeyError, ValueError):
-            pass
-    if request.GET.get("active") == "1":  # what the dashboard counts as planned: all but the cancelled
-        walkthroughs = walkthroughs.exclude(status=Status.CANCELLED)
-    rows = list(walkthroughs.order_by("-scheduled_for", "-id")[:LIST_SIZE])
+    rows = list(walkthroughs.select_related("leader").order_by("-scheduled_for", "-id")[:LIST_SIZE])
     total = len(rows) if len(rows) < LIST_SIZE else walkthroughs.count()
     return render(request, "inspections/list.html", {
-        "total": total,
-        "walkthroughs": rows, "status": status, "mode": mode, "statuses": Status.choices, "modes": Mode.choices,
-        "mine": request.GET.get("mine") == "1", "may_plan": queries.leaders_plannable(request.user).exists(),
-        "limit": LIST_SIZE,
+        "total": total, "walkthroughs": rows, "form": form, "chips": filter_chips(request, form),
+        "may_plan": queries.leaders_plannable(request.user).exists(), "limit": LIST_SIZE,
     })
 
 

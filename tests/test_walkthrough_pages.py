@@ -287,3 +287,29 @@ def test_a_walkthrough_can_cover_a_bundle(client, leader_a, item_a, department_a
     assert walk.bundle == bundle
     html = client.get(reverse("walkthrough-detail", args=[walk.pk])).content.decode()
     assert "开办餐饮店" in html and "企业设立登记 → 食品经营许可" in html
+
+
+def test_the_dashboards_filters_show_as_chips_and_survive_further_filtering(client, office, leader_a, item_a, department_a,
+                                                                            department_b):
+    other = make_item(department_b, "WB-9", name="外部门事项")
+    for item, mode in ((item_a, "simulate"), (item_a, "inspect"), (other, "simulate")):
+        actions.walkthrough_plan(actor=office, service_item=item, leader=leader_a, mode=mode, identity="applicant",
+                                 channel="window", scheduled_for=timezone.localdate())
+    client.force_login(office)
+    url = reverse("walkthrough-list") + f"?department={department_a.pk}&level=city&active=1"
+    response = client.get(url)
+    assert response.context["total"] == 2
+    html = response.content.decode()
+    chips = {c["name"]: c for c in response.context["chips"]}
+    assert set(chips) == {"department", "level", "active"} and department_a.name in html
+    # removing one chip keeps the others
+    assert f"department={department_a.pk}" in chips["level"]["remove"] and "level=" not in chips["level"]["remove"]
+    # the level and "not cancelled" travel as hidden fields when the person filters further by mode
+    assert '<input type="hidden" name="level" value="city">' in html and '<input type="hidden" name="active" value="1">' in html
+    response = client.get(reverse("walkthrough-list"), {"department": department_a.pk, "level": "city", "active": "1", "mode": "inspect"})
+    assert response.context["total"] == 1
+    response = client.get(reverse("walkthrough-list"), {"department": department_a.pk, "status": "planned"})
+    assert response.context["total"] == 2  # the department still holds after a status change
+    # period filter, and nonsense dropped rather than an error page
+    assert client.get(reverse("walkthrough-list"), {"since": "2000-01-01", "until": "2000-12-31"}).context["total"] == 0
+    assert client.get(reverse("walkthrough-list"), {"department": "\x00", "since": "0001-01-01", "mode": "x"}).status_code == 200
