@@ -2,6 +2,7 @@
 import calendar
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
@@ -169,6 +170,7 @@ def _context(request, walkthrough, **extra):
         "observed_form": ObservedForm(instance=walkthrough),
         "declared_materials": len(item.materials.all()),
         "declared_steps": len(item.steps.all()),
+        "evidence_max_bytes": settings.EVIDENCE_MAX_BYTES,
         **extra,
     }
 
@@ -244,7 +246,8 @@ def walkthrough_event_add(request, pk):
         except ActionError as exc:
             error = exc.message
     else:
-        error = _("The note is longer than 1000 characters.")
+        error = (_("The note is longer than 1000 characters.") if "note" in form.errors
+                 else _("Tap what just happened (the kind of step is missing)."))
     return _respond(request, pk, "inspections/_timeline.html", error, status=400 if error else 200)
 
 
