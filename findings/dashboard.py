@@ -277,9 +277,18 @@ def dashboard_figures(*, scope_department_id: int | None, filters: Filters, toda
         d = department(dept_id)
         d["walk_planned"] += walks["planned"]
         d["walk_done"] += walks["done"]
-    names = dict(Department.objects.filter(pk__in=departments).values_list("id", "name"))
-    for dept_id, d in departments.items():
-        d["name"] = names.get(dept_id, "")
+    # Every active department the filters cover is ranked, an idle one too (marked 未开展: the one to
+    # chase); and a department with figures is named even if no longer active. One query.
+    covered = Department.objects.filter(is_active=True)
+    for value, lookup in ((scope_department_id, "pk"), (filters.department_id, "pk"), (filters.region_id, "region_id"),
+                          (filters.level, "level")):
+        if value:
+            covered = covered.filter(**{lookup: value})
+    covered = covered.values("pk")
+    for dept_id, name in Department.objects.filter(Q(pk__in=list(departments)) | Q(pk__in=covered)).values_list("id", "name"):
+        department(dept_id)["name"] = name
+    for d in departments.values():
+        d["idle"] = not d["walk_planned"]
     ranking = sorted(departments.values(), key=lambda d: (-d["walk_done"], -d["on_time"], d["overdue"], d["name"]))
     figures = {
         "totals": totals, "by_status": by_status, "by_severity": counts.by["severity"],

@@ -75,13 +75,21 @@ def dashboard(request):
                     "values": [d["overdue"] for d in figures["ranking"] if d["overdue"]],
                     "links": [link("finding-list", department=d["id"], overdue="on") for d in figures["ranking"] if d["overdue"]]},
     }
+    # An empty chart is a sentence, not an empty axis.
+    empty = {
+        "modes": not any(charts["modes"]["planned"]) and not any(charts["modes"]["done"]),
+        "groups": not any(item["value"] for item in charts["groups"]),
+        "statuses": not any(item["value"] for item in charts["statuses"]),
+        "severities": not any(item["value"] for item in charts["severities"]),
+        "overdue": not charts["overdue"]["labels"],
+    }
     categories = [{"code": c, "label": Category(c).label, "n": n, "link": link("finding-list", category=c)}
                   for c, n in sorted(figures["by_category"].items(), key=lambda kv: -kv[1])]
     for row in figures["ranking"]:
         row["link"] = _link("finding-list", Filters(period_start=filters.period_start, period_end=filters.period_end,
                                                     department_id=row["id"]))
     return render(request, "findings/dashboard.html", {
-        "form": form, "office": office, "f": figures, "charts": charts, "categories": categories,
+        "form": form, "office": office, "f": figures, "charts": charts, "empty": empty, "categories": categories,
         "links": {
             "findings": link("finding-list"), "closed": link("finding-list", status="closed"),
             "overdue": link("finding-list", overdue="on"), "walk_done": link("walkthrough-list", status="completed"),

@@ -240,3 +240,25 @@ def test_a_period_splits_into_whole_months_and_the_days_at_its_ends(start, end, 
 
     expected_months = None if months is None else (d(months[0]), d(months[1]))
     assert _split_period(d(start), d(end)) == (expected_months, [(d(a), d(b)) for a, b in days])
+
+
+def test_idle_departments_are_ranked_and_empty_charts_say_so(client, office, leader_a, department_a, city):
+    departments, items = city
+    client.force_login(office)
+    response = client.get(reverse("dashboard"))
+    ranking = response.context["f"]["ranking"]
+    # nothing anywhere: every department is listed, each idle, and no chart draws an empty axis
+    assert {d["name"] for d in ranking} == {d.name for d in departments} and all(d["idle"] for d in ranking)
+    html = response.content.decode()
+    assert html.count("未开展") == 3 and 'data-chart="modes"' not in html and "没有逾期问题" in html
+    from inspections import actions as walk_actions
+
+    walk_actions.walkthrough_plan(actor=leader_a, service_item=items[department_a.pk], leader=leader_a, mode="simulate",
+                                  identity="applicant", channel="window", scheduled_for=timezone.localdate())
+    response = client.get(reverse("dashboard"))
+    idle = {d["name"] for d in response.context["f"]["ranking"] if d["idle"]}
+    assert idle == {d.name for d in departments} - {department_a.name}
+    assert 'data-chart="modes"' in response.content.decode()
+    # the level filter narrows the departments listed
+    response = client.get(reverse("dashboard"), {"level": "county"})
+    assert [d["name"] for d in response.context["f"]["ranking"]] == ["东至县市场监督管理局"]

@@ -453,3 +453,14 @@ def test_a_long_ledger_streams(department_a, department_b, office, liaison_a, tm
     assert sum(1 for _row in ws.iter_rows(values_only=True)) == 601
     reader = PdfReader(io.BytesIO(pdf))
     assert "台账问题0000" in reader.pages[0].extract_text() and "台账问题0599" in reader.pages[-1].extract_text()
+
+
+def test_the_bulletin_ranks_every_department_and_marks_the_idle_ones(campaign, department_a, region):
+    from services.models import Department
+
+    Department.objects.create(code="city-idle", name="市统计局", level="city", region=region)
+    data = report_input("bulletin")
+    data.departments = Department.objects.filter(is_active=True)
+    text = pdf_text(render_pdf(data))
+    assert compact("市统计局（未开展）") in text
+    assert compact("市市场监督管理局（未开展）") not in text

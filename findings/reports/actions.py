@@ -105,6 +105,7 @@ def report_input(report: Report) -> ReportInput:
         kind=report.kind, findings=findings, walkthroughs=walkthroughs, walkthrough=report.walkthrough,
         department=report.department, period_start=report.period_start, period_end=report.period_end,
         number=f"{settings.REPORT_NUMBER_PREFIX}〔{timezone.localdate().year}〕{report.pk}号", issued_on=timezone.localdate(),
+        departments=queries.scope_departments(report.scope),
     )
 
 

@@ -18,6 +18,9 @@ class ReportInput:
     period_end: datetime.date | None
     number: str  # the document number, e.g. 池营商办〔2026〕12号
     issued_on: datetime.date  # the date printed on the document
+    # The departments the scope covers, idle ones included (the bulletin's ranking lists them as 未开展);
+    # None: only those with walkthroughs or findings in the scope.
+    departments: QuerySet | None = None
 
 
 # --- the walk record's photos ----------------------------------------------------------------------

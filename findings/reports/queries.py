@@ -9,6 +9,7 @@ from accounts.models import Role, User
 from accounts.queries import is_office, may_write
 from inspections.models import Walkthrough
 from inspections.queries import walkthroughs_visible
+from services.models import Department
 
 from ..models import Finding, Report, ReportKind
 from ..queries import findings_visible
@@ -27,6 +28,16 @@ def scope_findings(scope: str) -> QuerySet[Finding]:
     if kind == "user":
         return findings_visible(User.objects.get(pk=int(ident)))
     return Finding.objects.none()
+
+
+def scope_departments(scope: str):
+    """The departments a scope covers, idle or not: all active ones for the city, else its own."""
+    if scope == ALL:
+        return Department.objects.filter(is_active=True)
+    kind, _, ident = scope.partition(":")
+    if kind == "dept":
+        return Department.objects.filter(pk=int(ident))
+    return None
 
 
 def scope_walkthroughs(scope: str) -> QuerySet[Walkthrough]:

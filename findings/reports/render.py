@@ -337,16 +337,22 @@ def _bulletin_context(data: ReportInput, progress: Progress) -> dict:
     overdue = (findings.filter(overdue_q(today)).select_related("department", "service_item")
                .order_by("due_date", "department__code", "id"))
 
-    # 6. the ranking: two grouped queries, merged per department
-    ranking: dict[int, dict] = {}
+    # 6. the ranking: every active department (an idle one is listed, marked 未开展: it is the one to
+    # chase), then two grouped queries merged per department
+    ranking: dict[int, dict] = {} if data.departments is None else {
+        pk: {"name": name, "completed": 0, "planned": 0, "on_time": 0, "overdue": 0}
+        for pk, name in data.departments.order_by("code").values_list("id", "name")}
     for row in walks.order_by().values("department", "department__name").annotate(
-            completed=Count("id", filter=Q(status=Status.COMPLETED))):
-        ranking[row["department"]] = {"name": row["department__name"], "completed": row["completed"], "on_time": 0, "overdue": 0}
+            completed=Count("id", filter=Q(status=Status.COMPLETED)), planned=Count("id", filter=~Q(status=Status.CANCELLED))):
+        ranking[row["department"]] = {"name": row["department__name"], "completed": row["completed"], "planned": row["planned"],
+                                      "on_time": 0, "overdue": 0}
     on_time = closed & (Q(due_date__isnull=True) | Q(closed_at__date__lte=F("due_date")))
     for row in findings.order_by().values("department", "department__name").annotate(
             on_time=Count("id", filter=on_time), overdue=Count("id", filter=overdue_q(today))):
-        entry = ranking.setdefault(row["department"], {"name": row["department__name"], "completed": 0})
+        entry = ranking.setdefault(row["department"], {"name": row["department__name"], "completed": 0, "planned": 0})
         entry.update(on_time=row["on_time"], overdue=row["overdue"])
+    for entry in ranking.values():
+        entry["idle"] = not entry["planned"]
 
     def merit(r):
         return -r["completed"], -r["on_time"], r["overdue"]
