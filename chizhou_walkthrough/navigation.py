@@ -5,6 +5,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.queries import is_office, may_use_pages
+from findings.notifications import notifications_unread_count
 
 
 @dataclass(frozen=True)
@@ -45,4 +46,17 @@ def navigation(request):
             continue
         label = entry.member_label if entry.member_label and not is_office(user) else entry.label
         entries.append({"label": label, "url": url, "current": entry.url_name == current})
-    return {"nav": entries}
+    return {"nav": entries, "unread_notifications": _once(lambda: notifications_unread_count(user))}
+
+
+def _once(compute):
+    """A value computed the first time a template asks for it (templates call callables), then kept:
+    the header's unread count costs one query on a page, and none on an htmx fragment."""
+    box = []
+
+    def value():
+        if not box:
+            box.append(compute())
+        return box[0]
+
+    return value

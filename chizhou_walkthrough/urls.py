@@ -12,6 +12,7 @@ from accounts.forms import LoginForm
 from public import views as public
 from findings import api as findings_api
 from findings import certificate_views, dashboard_views
+from findings import notification_views
 from findings.reports import api as reports_api
 from inspections import api as inspections_api
 from services import api as services_api
@@ -56,6 +57,9 @@ urlpatterns = [
     path("reports/", include("findings.reports.urls")),
     path("dashboard/", dashboard_views.dashboard, name="dashboard"),
     path("dashboard/export/<slug:table>.xlsx", dashboard_views.dashboard_export, name="dashboard-export"),
+    path("notifications/", notification_views.notification_list, name="notification-list"),
+    path("notifications/<int:pk>/", notification_views.notification_open, name="notification-open"),
+    path("notifications/read/", notification_views.notification_read_all, name="notification-read-all"),
     path("public/", public.public_request, name="public-request"),
     path("public/status/", public.public_status, name="public-status"),
     path("public-requests/", public.office_request_list, name="public-request-list"),

@@ -3,21 +3,20 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from services.models import Department, ServiceItem
+from .todo import todo_for
 
 
 @require_GET
 @page
 def home(request):
-    counts = {
-        "departments": Department.objects.count(),
-        "items": ServiceItem.objects.count(),
-        "hf_items": ServiceItem.objects.filter(high_frequency=True, enterprise_related=True).count(),
-    }
-    return render(request, "home.html", {"counts": counts})
+    """What to do now: a to-do list for the person's role (``todo.py``)."""
+    today = timezone.localdate()
+    role, todo = todo_for(request.user, today)
+    return render(request, "home.html", {"role": role, "today": today, **todo})
 
 
 @never_cache

@@ -241,3 +241,40 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+class NotificationEvent(models.TextChoices):
+    """What happened to a finding: the events the e-mails carry (``notifications.SUBJECTS``)."""
+
+    ASSIGNED = "assigned", _("Assigned for rectification")
+    REJECTED = "rejected", _("Rectification sent back")
+    SUBMITTED = "submitted", _("Submitted for verification")
+    DUE_SOON = "due_soon", _("Deadline in three days")
+    OVERDUE = "overdue", _("Deadline passed")
+
+
+class Notification(models.Model):
+    """One person's copy of an e-mail about a finding, kept in the site: written where the e-mail is
+    sent (``notifications.finding_notify``), to the same people, and counted in the header until read."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
+                                  related_name="+")
+    finding = models.ForeignKey(Finding, verbose_name=_("finding"), on_delete=models.CASCADE, related_name="+")
+    event = models.CharField(_("event"), max_length=16, choices=NotificationEvent.choices)
+    text = models.CharField(_("text"), max_length=300)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            # a person's list, newest first
+            models.Index(fields=["recipient", "created_at", "id"], name="notification_inbox"),
+            # the header's count: only the unread rows
+            models.Index(fields=["recipient"], name="notification_unread", condition=Q(read_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display()}: {self.text}"

@@ -79,6 +79,17 @@ def _png() -> bytes:
     return buffer.getvalue()
 
 
+def _notification(objs):
+    """Department A's liaison's notification of the assignment of department A's finding."""
+    from findings import notifications
+    from findings.models import Notification
+
+    if "notification_a" not in objs:
+        notifications.finding_notify(finding_id=_finding(objs, rectifying=True).pk, event="assigned")
+        objs["notification_a"] = Notification.objects.get(recipient=objs["users"]["liaison_a"])
+    return objs["notification_a"]
+
+
 def _public(objs):
     from public.models import PublicRequest
 
@@ -218,6 +229,13 @@ MATRIX: dict[str, list[Case]] = {
     ],
     "v1:report-detail": [Case(lambda o: f"/api/v1/reports/{_report(o).pk}/", {**API_READ, "leader_b": 404})],
     "v1:report-download": [Case(lambda o: f"/api/v1/reports/{_report(o, done=True).pk}/download/", {**API_READ, "leader_b": 404})],
+    # --- notifications: each person their own ------------------------------------------------------------
+    "notification-list": [Case(lambda o: "/notifications/", PAGE)],
+    "notification-open": [Case(lambda o: f"/notifications/{_notification(o).pk}/",
+                               {"anon": 302, "office": 404, "leader_a": 404, "liaison_a": 302, "leader_b": 404, "api_a": 403},
+                               note="its recipient is marked read and sent to the finding; anyone else's is a 404")],
+    "notification-read-all": [Case(lambda o: "/notifications/read/", {**PAGE, **{r: 302 for r in ("office", "leader_a", "liaison_a", "leader_b")}},
+                                   method="post", note="marks one's own read, back to the list")],
     # --- 局长陪您办: the public page reaches nothing else; the office handles what arrives -------------
     "public-request": [Case(lambda o: "/public/", PUBLIC, note="open to everyone, signed in or not")],
     "public-status": [Case(lambda o: f"/public/status/?code={_public(o).code}", PUBLIC,
