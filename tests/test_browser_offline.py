@@ -301,7 +301,7 @@ def test_refusals_are_shown_in_chinese_and_store_nothing(phone, live_server, wal
     expect(rejected).to_contain_text("未被接受")
     expect(page.locator("#evidence p.error")).to_contain_text("只能上传照片")
     assert not Evidence.objects.exists()
-    rejected.get_by_role("button", name="忽略").click()
+    rejected.get_by_role("button", name="放弃此条").click()
     expect(rejected).to_have_count(0)
 
     # An impossible figure: refused with the field's name; the items after it still go.
