@@ -27,7 +27,7 @@ ENTRIES = [
     Entry(_("Service catalog"), "catalog-list"),
     Entry(_("Certificate graph"), "certificate-graph", office_only=True),
     Entry(_("Administration"), "admin:index", office_only=True),
-    Entry(_("API"), "v1:api-docs"),
+    Entry(_("API"), "v1:api-docs", office_only=True),  # the API's docs are for the office (and systems' people)
 ]
 
 

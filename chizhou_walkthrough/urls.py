@@ -9,6 +9,8 @@ from rest_framework.routers import DefaultRouter
 from accounts import api as accounts_api
 from accounts.decorators import page
 from accounts.forms import LoginForm
+from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
+from accounts.permissions import ReadsTheApiDocs
 from public import views as public
 from findings import api as findings_api
 from findings import certificate_views, dashboard_views
@@ -34,8 +36,8 @@ api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file, so the CSP needs no inline
     # script; Swagger UI (React) does set inline styles, allowed on this page alone.
-    path("docs/", csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="v1:api-schema")),
-         name="api-docs"),
+    path("docs/", csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(
+        url_name="v1:api-schema", permission_classes=[*DEFAULT_PERMISSIONS, ReadsTheApiDocs])), name="api-docs"),
 ]
 
 urlpatterns = [

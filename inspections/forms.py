@@ -37,6 +37,7 @@ class PlanForm(forms.Form):
         self.fields["service_item"].queryset = items.annotate(
             hf=Case(When(high_frequency=True, enterprise_related=True, then=Value(0)), default=Value(1), output_field=IntegerField())
         ).order_by("hf", "department__code", "name")
+        self.fields["service_item"].widget.attrs["data-searchable"] = _("Type part of the name, e.g. 营业执照")
         self.fields["leader"].queryset = queries.leaders_plannable(user)
         if is_office(user):
             self.fields["leader"].required = True

@@ -58,7 +58,14 @@ class PublicRequestForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["service_item"].label_from_instance = lambda item: f"{item.name}（{item.department.name}）"
+        # 75+ items: grouped by department, with a search box (static/js/picker.js); validation still
+        # goes through the field's queryset.
+        field = self.fields["service_item"]
+        groups: dict[str, list] = {}
+        for item in field.queryset:
+            groups.setdefault(item.department.name, []).append((item.pk, item.name))
+        field.choices = [("", field.empty_label), *groups.items()]
+        field.widget.attrs["data-searchable"] = _("Type part of the name, e.g. 营业执照")
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].replace(" ", "")
@@ -215,6 +222,10 @@ def office_request_act(request, pk, action):
             item.walkthrough, item.status = walkthrough, PublicRequestStatus.ARRANGED
             item.reply = form.cleaned_data["reply"] or _("A head will accompany you on %(date)s; the office will call you.") % {
                 "date": form.cleaned_data["scheduled_for"].strftime("%Y-%m-%d")}
+            done = _("Arranged: %(leader)s goes with %(name)s on %(date)s for “%(item)s” (walkthrough planned). Reply to the "
+                     "requester: %(reply)s") % {"leader": form.cleaned_data["leader"], "name": item.name,
+                                                "date": form.cleaned_data["scheduled_for"].strftime("%Y-%m-%d"),
+                                                "item": item.service_item.name, "reply": item.reply}
         elif action == "forward":
             form = ForwardForm(request.POST)
             if not form.is_valid() or item.service_item is None:
@@ -226,11 +237,14 @@ def office_request_act(request, pk, action):
             )
             item.finding, item.status = finding, PublicRequestStatus.FORWARDED
             item.reply = form.cleaned_data["reply"] or _("Your report has been passed to the department for rectification.")
+            done = _("Filed as the finding “%(title)s” against %(department)s. Reply to the requester: %(reply)s") % {
+                "title": finding.title, "department": finding.department.name, "reply": item.reply}
         elif action == "close":
             form = CloseForm(request.POST)
             if not form.is_valid():
                 raise ActionError(_("Write the reply to the requester."))
             item.status, item.reply = PublicRequestStatus.CLOSED, form.cleaned_data["reply"]
+            done = _("Closed. Reply to the requester: %(reply)s") % {"reply": item.reply}
         else:
             raise ActionError(_("Unknown action."))
     except ActionError as exc:
@@ -238,5 +252,5 @@ def office_request_act(request, pk, action):
         return redirect("public-request-detail", pk=pk)
     item.handled_by = request.user
     item.save(update_fields=["walkthrough", "finding", "status", "reply", "handled_by", "updated_at"])
-    messages.success(request, _("Done."))
+    messages.success(request, done)
     return redirect("public-request-detail", pk=pk)

@@ -252,7 +252,8 @@ MATRIX: dict[str, list[Case]] = {
     "admin:accounts_apitoken_add": [Case(lambda o: "/admin/accounts/apitoken/add/", ADMIN)],
     # --- API ---------------------------------------------------------------------------------------
     "v1:api-schema": [Case(lambda o: "/api/v1/schema/", PUBLIC, note="the contract is public")],
-    "v1:api-docs": [Case(lambda o: "/api/v1/docs/", PUBLIC)],
+    "v1:api-docs": [Case(lambda o: "/api/v1/docs/", {"anon": 401, "office": 200, "leader_a": 403, "liaison_a": 403, "leader_b": 403,
+                                                      "api_a": 200}, note="the office's and systems' documentation")],
     "v1:auth-token": [Case(lambda o: "/api/v1/auth/token/", {role: 400 for role in ROLES}, method="post", data=lambda o: {},
                            note="open to all; empty body → 400 with field messages")],
     "v1:department-list": [Case(lambda o: "/api/v1/departments/", API_READ)],

@@ -128,3 +128,28 @@ def test_only_the_office_handles_requests(client, leader_a, liaison_a, item):
         assert client.get(reverse("public-request-detail", args=[pk])).status_code == 403
         assert client.post(reverse("public-request-act", args=[pk, "close"]), {"reply": "x"}).status_code == 403
     assert PublicRequest.objects.get().status == "received"
+
+
+def test_the_item_picker_is_grouped_by_department_and_searchable(client, item, department_b):
+    make_item(department_b, "PUB-2", name="建筑工程施工许可")
+    html = client.get(reverse("public-request")).content.decode()
+    assert f'<optgroup label="{item.department.name}">' in html and f'<optgroup label="{department_b.name}">' in html
+    assert "data-searchable=" in html and "js/picker.js" in html
+    # what the page offers is what it accepts: the thanks page with the tracking code
+    response = client.post(reverse("public-request"), valid(item))
+    assert response.status_code == 200 and PublicRequest.objects.get().code in response.content.decode()
+
+
+def test_arranging_offers_the_preferred_date_and_says_what_was_arranged(client, office, leader_a, item):
+    preferred = timezone.localdate() + timezone.timedelta(days=5)
+    client.post(reverse("public-request"), valid(item, preferred_date=preferred.isoformat()))
+    request_row = PublicRequest.objects.get()
+    staff = Client()
+    staff.force_login(office)
+    page = staff.get(reverse("public-request-detail", args=[request_row.pk])).content.decode()
+    assert f'name="scheduled_for" value="{preferred.isoformat()}"' in page  # the citizen's date, readable by <input type=date>
+    response = staff.post(reverse("public-request-act", args=[request_row.pk, "arrange"]),
+                          {"leader": leader_a.pk, "scheduled_for": preferred.isoformat()}, follow=True)
+    text = response.content.decode()
+    assert preferred.isoformat() in text and str(leader_a) in text and item.name in text and "池州小馆餐饮有限公司" in text
+    assert Walkthrough.objects.get().scheduled_for == preferred
