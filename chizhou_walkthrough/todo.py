@@ -84,12 +84,13 @@ def deadline_state(due: datetime.date | None, today: datetime.date) -> dict:
     return {"kind": "late", "days": working_days_after(due, today)}
 
 
-def _finding_counts(user, today: datetime.date, *statuses: str, overdue: bool = False) -> dict[str, int]:
-    """The user's visible findings counted by status (and overdue), in one query."""
+def _finding_counts(user, today: datetime.date, *statuses: str, overdue: bool = False, within: Q | None = None) -> dict[str, int]:
+    """The user's visible findings (``within`` a further condition) counted by status (and overdue), in one query."""
     counts = {status: Count("pk", filter=Q(status=status)) for status in statuses}
     if overdue:
         counts["overdue"] = Count("pk", filter=finding_queries.overdue_q(today))
-    return finding_queries.findings_visible(user).aggregate(**counts)
+    visible = finding_queries.findings_visible(user)
+    return (visible.filter(within) if within is not None else visible).aggregate(**counts)
 
 
 def office_todo(user, today: datetime.date) -> dict:
@@ -111,7 +112,7 @@ def office_todo(user, today: datetime.date) -> dict:
         Line("walks-week", _("Walkthroughs this week"), walks_week,
              _url("walkthrough-list", since=monday.isoformat(), until=sunday.isoformat(), active=1)),
         Line("not-walked", _("Heads who have not walked this month"), len(not_walked),
-             _url("walkthrough-calendar", month=today.strftime("%Y-%m")), urgent=True),
+             _url("walkthrough-calendar", month=today.strftime("%Y-%m")) + "#not-walked", urgent=True),
     ]
     public_lines = [
         Line("public-waiting", _("Public requests waiting"), waiting,
@@ -139,7 +140,9 @@ def leader_todo(user, today: datetime.date) -> dict:
                  .order_by(Case(When(status=Status.IN_PROGRESS, then=Value(0)), default=Value(1), output_field=IntegerField()),
                            "scheduled_for", "id")
                  .first())
-    findings = _finding_counts(user, today, FindingStatus.OPEN, FindingStatus.RECTIFYING, FindingStatus.SUBMITTED, overdue=True)
+    # The findings from the head's own walks (filed from them, or by the head): what awaits action on them.
+    findings = _finding_counts(user, today, FindingStatus.OPEN, FindingStatus.RECTIFYING, FindingStatus.SUBMITTED, overdue=True,
+                               within=finding_queries.mine_q(user))
     month = {"since": month_start.isoformat(), "until": month_end.isoformat()}
     walk_lines = [
         Line("walks-in-progress", _("My walkthroughs under way"), walks["in_progress"],
@@ -153,28 +156,24 @@ def leader_todo(user, today: datetime.date) -> dict:
     ]
     finding_lines = [
         Line("findings-open", _("Waiting to be assigned by the office"), findings[FindingStatus.OPEN],
-             _url("finding-list", status=FindingStatus.OPEN)),
+             _url("finding-list", status=FindingStatus.OPEN, mine="on")),
         Line("findings-rectifying", _("Being rectified"), findings[FindingStatus.RECTIFYING],
-             _url("finding-list", status=FindingStatus.RECTIFYING)),
+             _url("finding-list", status=FindingStatus.RECTIFYING, mine="on")),
         Line("findings-submitted", _("Waiting for the office to verify"), findings[FindingStatus.SUBMITTED],
-             _url("finding-list", status=FindingStatus.SUBMITTED)),
-        Line("findings-overdue", _("Overdue"), findings["overdue"], _url("finding-list", overdue="on"), urgent=True),
+             _url("finding-list", status=FindingStatus.SUBMITTED, mine="on")),
+        Line("findings-overdue", _("Overdue"), findings["overdue"], _url("finding-list", overdue="on", mine="on"), urgent=True),
     ]
     groups = [Group("walks", _("My walkthroughs"), walk_lines),
-              Group("findings", _("My department's findings not yet closed"), finding_lines)]
+              Group("findings", _("Findings from my walkthroughs, not yet closed"), finding_lines)]
     return {"next_walk": next_walk, "groups": groups}
 
 
 def liaison_todo(user, today: datetime.date) -> dict:
     visible = finding_queries.findings_visible(user)
     findings = _finding_counts(user, today, FindingStatus.RECTIFYING, FindingStatus.SUBMITTED, overdue=True)
-    last_move = FindingTransition.objects.filter(finding=OuterRef("pk")).order_by("-at", "-id")
     rows = list(
-        visible.filter(status=FindingStatus.RECTIFYING)
-        .annotate(last_from=Subquery(last_move.values("from_status")[:1]), last_note=Subquery(last_move.values("note")[:1]))
-        # Sent back: the last move was the office's rejection (submitted → rectifying). Those first.
-        .annotate(sent_back=Case(When(last_from=FindingStatus.SUBMITTED, then=Value(1)), default=Value(0),
-                                 output_field=IntegerField()))
+        # Sent back (the office rejected the submission) first, then by deadline.
+        finding_queries.with_sent_back(visible.filter(status=FindingStatus.RECTIFYING))
         .select_related("service_item")
         .order_by("-sent_back", F("due_date").asc(nulls_last=True), "id")[:LIAISON_ROWS]
     )

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from accounts.admin import OfficeManaged
 
-from .models import Finding, FindingTransition, SeverityDeadline
+from .models import Finding, FindingTransition, Notification, SeverityDeadline
 
 
 @admin.register(SeverityDeadline)
@@ -52,4 +52,21 @@ class FindingAdmin(OfficeManaged, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(OfficeManaged, admin.ModelAdmin):
+    """What the site told whom (the same events as the e-mails); read-only, kept as it was sent."""
+
+    list_display = ("created_at", "recipient", "event", "finding", "read_at")
+    list_filter = ("event",)
+    search_fields = ("recipient__username", "recipient__last_name", "finding__title")
+    list_select_related = ("recipient", "finding")
+    readonly_fields = ("recipient", "finding", "event", "text", "created_at", "read_at")
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -77,6 +77,9 @@ class ListFilterForm(forms.Form):
     level = forms.ChoiceField(label=_("level"), choices=[("", _("All levels"))] + DepartmentLevel.choices, required=False)
     group = forms.ChoiceField(label=_("category group"), choices=[("", _("All groups"))] + CategoryGroup.choices, required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    open = forms.BooleanField(label=_("Not yet closed"), required=False)
+    mine = forms.BooleanField(label=_("From my walkthroughs"), required=False)
+    sent_back = forms.BooleanField(label=_("Sent back by the office"), required=False)
     since = forms.DateField(label=_("filed from"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     until = forms.DateField(label=_("filed until"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
 

@@ -109,3 +109,8 @@ def notification_read(*, notification: Notification) -> Notification:
 def notifications_read_all(*, user) -> int:
     """Mark every unread notification of ``user`` read; returns how many were."""
     return notifications_visible(user).filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notifications_read_for(*, user, finding) -> int:
+    """The finding was opened (from the e-mail's link, a list, anywhere): its notifications to ``user`` are read."""
+    return notifications_visible(user).filter(finding=finding, read_at__isnull=True).update(read_at=timezone.now())

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from accounts.models import Role
 from accounts.queries import department_scope, is_office, may_write
 
-from .models import OPEN_STATUSES, Finding, FindingEvidence, FindingStatus
+from .models import OPEN_STATUSES, Finding, FindingEvidence, FindingStatus, FindingTransition
 
 # The table of moves: (from, to) → who may make it.
 #   "office": the business-environment office;  "department": the liaison of the finding's department.
@@ -53,6 +53,21 @@ def with_overdue(queryset: QuerySet[Finding], today: datetime.date | None = None
         is_overdue=Case(When(Q(due_date__lt=today, status__in=OPEN_STATUSES), then=Value(True)),
                         default=Value(False), output_field=BooleanField())
     )
+
+
+def mine_q(user) -> Q:
+    """A head's own: the findings filed from the walkthroughs they led, or filed by them."""
+    return Q(walkthrough__leader=user) | Q(created_by=user)
+
+
+def with_sent_back(queryset: QuerySet[Finding]) -> QuerySet[Finding]:
+    """Annotate ``sent_back``: being rectified again because the office rejected the submission
+    (the last move was submitted → rectifying), and ``last_note``, the office's reason."""
+    last_move = FindingTransition.objects.filter(finding=OuterRef("pk")).order_by("-at", "-id")
+    return (queryset.annotate(last_from=Subquery(last_move.values("from_status")[:1]),
+                              last_note=Subquery(last_move.values("note")[:1]))
+            .annotate(sent_back=Case(When(Q(status=FindingStatus.RECTIFYING, last_from=FindingStatus.SUBMITTED), then=Value(1)),
+                                     default=Value(0), output_field=IntegerField())))
 
 
 def overdue_q(today: datetime.date | None = None) -> Q:

@@ -19,10 +19,10 @@ from inspections import queries as walk_queries
 from inspections.checklists import BY_CODE, BY_MODE
 from inspections.models import Mode, Walkthrough
 
-from . import actions, queries
+from . import actions, notifications, queries
 from core.categories import GROUP_OF
 from .forms import CommentForm, EvidenceForm, FileForm, ListFilterForm, MeasuresForm, MoveForm, RewalkForm
-from .models import Comment, Finding, FindingEvidence, FindingStatus, FindingTransition
+from .models import OPEN_STATUSES, Comment, Finding, FindingEvidence, FindingStatus, FindingTransition
 
 PAGE_SIZE = 50
 
@@ -52,6 +52,12 @@ def finding_list(request):
             findings = findings.filter(category__in=[c for c, g in GROUP_OF.items() if g == data["group"]])
         if data.get("overdue"):
             findings = findings.filter(queries.overdue_q())
+        if data.get("open"):
+            findings = findings.filter(status__in=OPEN_STATUSES)
+        if data.get("mine"):
+            findings = findings.filter(queries.mine_q(request.user))
+        if data.get("sent_back"):
+            findings = queries.with_sent_back(findings).filter(sent_back=1)
         if data.get("since"):
             findings = findings.filter(created_at__date__gte=data["since"])
         if data.get("until"):
@@ -149,7 +155,9 @@ def _finding(request, pk) -> Finding:
 @require_GET
 @page
 def finding_detail(request, pk):
-    return _detail(request, _finding(request, pk))
+    finding = _finding(request, pk)
+    notifications.notifications_read_for(user=request.user, finding=finding)
+    return _detail(request, finding)
 
 
 def _detail(request, finding, *, measures_form=None, error: str = "", status: int = 200):

@@ -294,3 +294,23 @@ def test_a_refused_submission_keeps_what_was_typed(client, finding_a, office, li
     assert response.status_code == 400 and "窗口已张贴一次性告知清单" in html and 'role="alert"' in html
     finding.refresh_from_db()
     assert finding.status == "rectifying" and finding.measures == ""
+
+
+def test_the_list_filters_a_heads_own_findings_those_not_closed_and_those_sent_back(client, office, leader_a, liaison_a,
+                                                                                   walk_done, finding_a):
+    mine = actions.finding_file(actor=leader_a, walkthrough=walk_done, category="one_time_notice", title="未一次性告知")
+    back = _assigned(actions.finding_file(actor=office, department=walk_done.department, category="hotline", title="热线"), office)
+    back = actions.finding_submit(finding=back, actor=liaison_a, measures="已整改", version=back.version)
+    actions.finding_transition(finding=back, to="rectifying", actor=office, version=back.version, note="材料不全")
+    closed = _assigned(actions.finding_file(actor=leader_a, walkthrough=walk_done, category="hotline", title="已办结"), office)
+    closed = actions.finding_submit(finding=closed, actor=liaison_a, measures="已整改", version=closed.version)
+    actions.finding_transition(finding=closed, to="closed", actor=office, version=closed.version)
+
+    def titles(user, **params):
+        client.force_login(user)
+        return {f.title for f in client.get(reverse("finding-list"), params).context["page"].object_list}
+
+    assert titles(leader_a, mine="on") == {"未一次性告知", "已办结"}
+    assert titles(leader_a, mine="on", open="on") == {"未一次性告知"}
+    assert titles(liaison_a, sent_back="on") == {"热线"}
+    assert mine.pk and "多要了一份证明" in titles(office, open="on")

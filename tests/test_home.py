@@ -62,7 +62,8 @@ def seed(n, *, office, leader_a, leader_b, liaison_a, department_a, department_b
             _walk(leader, item, past)
             _walk(leader, item, today, to=["in_progress"])
             _walk(leader, item, today, to=["cancelled"])
-        _walk(leader_a, item_a, today, to=["in_progress", "completed"])  # leader_a walked this month, leader_b not
+        walked = _walk(leader_a, item_a, today, to=["in_progress", "completed"])  # leader_a walked this month, leader_b not
+        first = Finding.objects.order_by("-id").values_list("id", flat=True).first() or 0
         for department, item in ((department_a, item_a), (department_b, item_b)):
             soon = today + datetime.timedelta(days=10 + i)
             _finding(office, department, item, f"待交办{i}")
@@ -72,6 +73,8 @@ def seed(n, *, office, leader_a, leader_b, liaison_a, department_a, department_b
             _finding(office, department, item, f"待核实{i}", to=["rectifying", "submitted"], due=soon)
             _finding(office, department, item, f"被退回{i}", to=["rectifying", "submitted", "rectifying"], due=soon + datetime.timedelta(days=5))
             _finding(office, department, item, f"已销号{i}", to=["rectifying", "submitted", "closed"], due=soon)
+        # department A's findings came from leader_a's walk: they are the head's own
+        Finding.objects.filter(pk__gt=first, department=department_a).update(walkthrough=walked)
         PublicRequest.objects.create(kind="lead", code=f"W{n}{i:08d}", name="某企业", phone="13800000000", description="等待")
         PublicRequest.objects.create(kind="lead", code=f"C{n}{i:08d}", name="某企业", phone="13800000000", description="已办",
                                      status="closed", reply="已处理")
@@ -200,7 +203,8 @@ def test_a_head_sees_neither_another_departments_findings_nor_its_walks(client, 
     seed(1, **people)
     client.force_login(people["leader_b"])
     lines = lines_of(client.get("/"))
-    assert lines["findings-open"].count == 1 and lines["walks-planned"].count == 3
+    # only the findings from their own walks: none of department A's (from leader_a's walk), none of B's filed by the office
+    assert lines["findings-open"].count == 0 and lines["walks-planned"].count == 3
 
 
 def test_the_liaison_sees_sent_back_first_then_by_deadline_in_working_days(client, people):

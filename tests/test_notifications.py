@@ -182,3 +182,13 @@ def test_a_real_worker_writes_them(client, transactional_db, office, liaison_a, 
         worker.stop()
     client.force_login(liaison_a)
     assert _badge(client.get("/").content.decode()) == "1"
+
+
+def test_opening_the_finding_from_anywhere_reads_its_notifications(client, liaison_a, office, finding_a, department_a):
+    other = actions.finding_file(actor=office, department=department_a, category="hotline", title="另一个问题")
+    notifications.finding_notify(finding_id=finding_a.pk, event="assigned")
+    notifications.finding_notify(finding_id=other.pk, event="assigned")
+    client.force_login(liaison_a)
+    client.get(reverse("finding-detail", args=[finding_a.pk]))  # e.g. from the e-mail's link
+    unread = Notification.objects.filter(recipient=liaison_a, read_at__isnull=True)
+    assert list(unread.values_list("finding_id", flat=True)) == [other.pk]
