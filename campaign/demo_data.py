@@ -747,6 +747,42 @@ DEMO_USERS = [
      "first_name": "系统管理员", "is_staff": True, "is_superuser": True},
 ]
 
+# The heads and liaisons of the other departments: the people of the demo campaign (same password,
+# not in the README's table). A walkthrough needs its department's head, a submitted rectification
+# its liaison; four departments have a head who has not walked this period (the office chases them).
+# (department, username suffix, head's surname and title, liaison's surname)
+_CAMPAIGN_PEOPLE = [
+    ("city-nrp", "nrp", "孙", "局长", "吴"),
+    ("city-eco", "eco", "钱", "局长", "黄"),
+    ("city-hrss", "hrss", "周", "局长", "徐"),
+    ("city-health", "health", "郑", "主任", "马"),
+    ("city-transport", "transport", "冯", "局长", "胡"),
+    ("city-medsec", "medsec", "何", "局长", "林"),
+    ("city-police", "police", "许", "副局长", "高"),
+    ("city-finance", "finance", "曹", "局长", "罗"),
+    ("city-culture", "culture", "杨", "局长", "梁"),
+    ("city-urban", "urban", "朱", "局长", "宋"),
+    ("city-hpf", "hpf", "秦", "主任", "唐"),
+    ("city-data", "data", "汪", "局长", "董"),
+    ("tax", "tax", "韩", "局长", "袁"),
+    ("fire", "fire", "沈", "支队长", "邓"),
+    ("tobacco", "tobacco", "吕", "局长", "萧"),
+    ("power", "power", "施", "总经理", "蒋"),
+    ("water", "water", "金", "总经理", "蔡"),
+    ("gas", "gas", "魏", "总经理", "潘"),
+    ("qingyang-housing", "qingyang", "姚", "局长", "田"),
+    ("guichi-amr", "guichi", "方", "局长", "丁"),
+    ("shitai-hrss", "shitai", "谢", "局长", "江"),
+    ("dongzhi-amr", "dongzhi", None, None, "叶"),  # its head is leader_dongzhi, above
+]
+CAMPAIGN_USERS = [
+    {"username": f"{role}_{suffix}", "role": role, "department": dept, "last_name": surname, "first_name": title,
+     "is_staff": False, "is_superuser": False}
+    for dept, suffix, head, head_title, liaison in _CAMPAIGN_PEOPLE
+    for role, surname, title in (("leader", head, head_title), ("liaison", liaison, "联络员"))
+    if surname is not None
+]
+
 ROLE_LABELS = {
     "office": "营商环境办公室",
     "leader": "局长（班子成员）",
