@@ -309,6 +309,9 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+if CELERY_BROKER_URL == "filesystem://":
+    # The embedded broker has no host, and kombu warns "No hostname was supplied" on every connection.
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}
 # A worker started with WORKER_LOG_FILE set logs there instead of to stderr: appended, rotated by size
 # (chizhou_walkthrough/celery.py). For one worker process (bin/run's --pool=solo); compose logs to stdout.
 WORKER_LOG_FILE = env.str("WORKER_LOG_FILE", default="")
