@@ -166,6 +166,17 @@ def walkthrough_update(*, walkthrough: Walkthrough, actor, data: dict, version: 
 DEVICE_CLOCK_SKEW = datetime.timedelta(minutes=5)
 
 
+# A phone's clock may be wrong, but not by years: further off than this, its time is not kept at all.
+DEVICE_CLOCK_LIMIT = datetime.timedelta(days=366)
+
+
+def device_time_possible(device_at: datetime.datetime, *, now: datetime.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    if timezone.is_naive(device_at):
+        return False
+    return abs(device_at - now) <= DEVICE_CLOCK_LIMIT
+
+
 def _device_time(device_at: datetime.datetime | None, *, since: datetime.datetime | None, now: datetime.datetime):
     """The phone's time of a tap when it is believable (after the walk started, not in the future),
     else None: a tap logged offline keeps its own time, a phone with a wrong clock gets the server's."""
@@ -191,6 +202,8 @@ def event_add(*, walkthrough: Walkthrough, actor, kind: str, note: str = "", at:
     if kind not in EventKind.values:
         raise ActionError(_("Unknown event kind."))
     now = timezone.now()
+    if device_at is not None and not device_time_possible(device_at, now=now):
+        raise ActionError(_("The device's time of the tap is impossible; check the phone's clock."))
     at = at or _device_time(device_at, since=walkthrough.started_at, now=now) or now
     if at > now + datetime.timedelta(minutes=5) or (walkthrough.started_at and at < walkthrough.started_at - datetime.timedelta(days=1)):
         raise ActionError(_("The time of the event must lie between the start of the walkthrough and now."))

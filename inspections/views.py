@@ -207,7 +207,9 @@ def _device_at(request):
         value = parse_datetime(request.POST.get("device_at", "")[:40])
     except ValueError:
         return None
-    return value if value is not None and value.tzinfo is not None else None
+    if value is None or value.tzinfo is None or not actions.device_time_possible(value):
+        return None  # absent, unreadable or years off: the server's time is used, nothing refused
+    return value
 
 
 @require_POST

@@ -281,3 +281,15 @@ def test_refused_figures_come_back_as_typed(client, walking, leader_a):
     html = response.content.decode()
     assert response.status_code == 400 and 'value="99999999999"' in html and 'value="7"' in html and "窗口要求多跑一次" in html
     assert Walkthrough.objects.get(pk=walking.pk).observed_materials is None
+
+
+def test_a_device_time_years_off_is_refused_by_the_api_and_ignored_by_the_page(client, walking, leader_a):
+    api = api_client(leader_a)
+    url = f"/api/v1/walkthroughs/{walking.pk}/events/"
+    response = api.post(url, {"kind": "queueing", "device_at": "0740-10-27T10:01:01+19:33"}, format="json")
+    assert response.status_code == 400 and not TimelineEvent.objects.exists()
+    client.force_login(leader_a)
+    client.post(reverse("walkthrough-event-add", args=[walking.pk]), {"kind": "queueing", "device_at": "1999-01-01T00:00:00+08:00"},
+                **HX)
+    event = TimelineEvent.objects.get()
+    assert event.device_at is None and abs((event.at - timezone.now()).total_seconds()) < 60
