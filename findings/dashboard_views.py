@@ -17,6 +17,7 @@ from inspections.models import Mode
 from services.models import Department, DepartmentLevel, Region
 
 from core.categories import Category, CategoryGroup
+from core.exports import xlsx_cell, xlsx_row
 from .dashboard import Filters, dashboard_figures
 from .models import FindingStatus, Severity
 
@@ -105,7 +106,6 @@ def dashboard_export(request, table):
     if table not in TABLES:
         raise PermissionDenied
     import openpyxl
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     scope, filters, _form, _office = _scope_and_filters(request)
@@ -128,13 +128,13 @@ def dashboard_export(request, table):
     sheet = workbook.create_sheet(_("Dashboard"))
 
     def bold(value):
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = xlsx_cell(sheet, str(value))
         cell.font = Font(bold=True)
         return cell
 
     sheet.append([bold(h) for h in header])
     for row in rows:
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))  # a department's name is text, never a formula
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     workbook.save(response)
     response["Content-Disposition"] = f'attachment; filename="dashboard-{table}-{timezone.localdate():%Y%m%d}.xlsx"'

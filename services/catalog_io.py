@@ -24,6 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.exports import csv_row, csv_unescape, xlsx_row
 from core.queue import enqueue_on_commit
 
 from . import actions
@@ -309,7 +310,7 @@ def _records(rows: Iterable[list[Any]], columns: list[Column], errors: "ErrorLog
             continue  # blank line
         values, problems = {}, []
         for i, column in index.items():
-            raw = row[i] if i < len(row) else None
+            raw = csv_unescape(row[i] if i < len(row) else None)  # the export's ' before =, +, -, @
             try:
                 values[column.key] = column.parse(raw)
             except RowError as exc:
@@ -614,31 +615,31 @@ def catalog_export(*, out: io.IOBase, fmt: str, items=None) -> None:
     items = (items if items is not None else ServiceItem.objects.all()).select_related("department").order_by("code")
     if fmt == "csv":
         writer = csv.writer(out)
-        writer.writerow([str(c.label) for c in ITEM_COLUMNS])
+        writer.writerow(csv_row([str(c.label) for c in ITEM_COLUMNS]))
         for item in items.iterator(chunk_size=2000):
-            writer.writerow(_item_row(item))
+            writer.writerow(csv_row(_item_row(item)))
         return
     import openpyxl
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(str(SHEET_ITEMS))
-    sheet.append([str(c.label) for c in ITEM_COLUMNS])
+    sheet.append(xlsx_row(sheet, [str(c.label) for c in ITEM_COLUMNS]))
     for item in items.iterator(chunk_size=2000):
-        sheet.append(_item_row(item))
+        sheet.append(xlsx_row(sheet, _item_row(item)))
     sheet = workbook.create_sheet(str(SHEET_MATERIALS))
-    sheet.append([str(c.label) for c in MATERIAL_COLUMNS])
+    sheet.append(xlsx_row(sheet, [str(c.label) for c in MATERIAL_COLUMNS]))
     materials = Material.objects.filter(item__in=items.values("pk")).select_related("item", "issuing_item").order_by("item__code", "position")
     for m in materials.iterator(chunk_size=2000):
-        sheet.append([
+        sheet.append(xlsx_row(sheet, [
             m.item.code, m.position, m.name, str(Necessity(m.necessity).label),
             str(MaterialForm(m.form).label), str(MaterialSource(m.source).label),
             m.issuing_item.code if m.issuing_item else "", m.copies, m.note,
-        ])
+        ]))
     sheet = workbook.create_sheet(str(SHEET_STEPS))
-    sheet.append([str(c.label) for c in STEP_COLUMNS])
+    sheet.append(xlsx_row(sheet, [str(c.label) for c in STEP_COLUMNS]))
     steps = Step.objects.filter(item__in=items.values("pk")).select_related("item").order_by("item__code", "position")
     for s in steps.iterator(chunk_size=2000):
-        sheet.append([s.item.code, s.position, s.name, s.handler, s.time_limit_days])
+        sheet.append(xlsx_row(sheet, [s.item.code, s.position, s.name, s.handler, s.time_limit_days]))
     workbook.save(out)
 
 

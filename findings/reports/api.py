@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -16,7 +16,7 @@ from services.models import Department
 
 from ..models import Report, ReportKind, ReportStatus
 from . import actions, queries
-from .views import report_file_response
+from .views import DOWNLOAD_FILES, DOWNLOAD_PARAM, report_file_response
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -84,12 +84,21 @@ class ReportViewSet(IdempotentMixin, mixins.CreateModelMixin, viewsets.ReadOnlyM
             raise api_error(exc) from exc
         return Response({"id": report.pk, "status": report.status}, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY, 404: OpenApiResponse(description="Not found or not ready")},
-                   parameters=[])
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY,
+                              (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
+                              400: OpenApiResponse(description="Unknown file"),
+                              404: OpenApiResponse(description="Not found or not ready")},
+                   parameters=[OpenApiParameter(DOWNLOAD_PARAM, str, enum=list(DOWNLOAD_FILES), required=False,
+                                                description="pdf (the default) or xlsx (the ledger only)")])
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        """The PDF (the ledger: add ``?format=xlsx`` for the spreadsheet); 404 until it is done."""
+        """The PDF (the ledger: add ``?file=xlsx`` for the spreadsheet); 404 until it is done.
+
+        Not ``?format=``: DRF takes ``format`` as its renderer switch and answers 404 to an unknown one."""
         report = self.get_object()
+        fmt = request.query_params.get(DOWNLOAD_PARAM, "pdf")
+        if fmt not in DOWNLOAD_FILES:
+            raise exceptions.ValidationError({DOWNLOAD_PARAM: _("Choose pdf or xlsx.")})
         if report.status != ReportStatus.DONE:
             raise exceptions.NotFound(_("The report is not ready yet."))
-        return report_file_response(report, request.query_params.get("format", "pdf"))
+        return report_file_response(report, fmt)

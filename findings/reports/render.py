@@ -83,10 +83,11 @@ def render_pdf(data: ReportInput, progress: Progress = _no_progress) -> bytes:
 def render_ledger_xlsx(data: ReportInput, out: BinaryIO, progress: Progress = _no_progress) -> None:
     """The ledger as one sheet, one row per finding, its history in the last column."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.worksheet import Worksheet
+
+    from core.exports import xlsx_cell
 
     with translation.override(LANGUAGE), timezone.override(settings.TIME_ZONE):
         findings = _ledger_findings(data)
@@ -123,9 +124,7 @@ def render_ledger_xlsx(data: ReportInput, out: BinaryIO, progress: Progress = _n
             wb.add_named_style(NamedStyle(name=name, border=border, **extra))
 
         def cell(value, style="ledger-text"):
-            c = WriteOnlyCell(ws, value=value)
-            c.style = style
-            return c
+            return xlsx_cell(ws, value, style)  # a title or measures beginning with "=" stay text
 
         ws.append([cell(title, "ledger-head") for title, _w in columns])
         done = 0

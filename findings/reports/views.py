@@ -59,7 +59,13 @@ def report_detail(request, pk):
 @page
 def report_download(request, pk):
     report = get_object_or_404(queries.reports_visible(request.user), pk=pk, status=ReportStatus.DONE)
-    return report_file_response(report, request.GET.get("format", "pdf"))
+    # ``?file=xlsx`` (as in the API, where DRF keeps ``format`` for itself); ``?format=xlsx`` still works here.
+    fmt = request.GET.get(DOWNLOAD_PARAM) or request.GET.get("format") or "pdf"
+    return report_file_response(report, fmt if fmt in DOWNLOAD_FILES else "pdf")
+
+
+DOWNLOAD_PARAM = "file"  # which file of a report: not "format", DRF's renderer switch
+DOWNLOAD_FILES = ("pdf", "xlsx")
 
 
 def report_file_response(report, fmt: str):
