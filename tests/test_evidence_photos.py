@@ -248,12 +248,22 @@ def walked_with_photos(leader_a, department_a):
     store("IMG_1001.jpg", big, device_at=taken)
     store("screen.png", png(), event=submission)
     store("PXL_1002.jpg", mpo(upright_scene((800, 600), "ANSWER MPO"), Image.new("RGB", (400, 300), "gray")), answer=answer)
-    store("receipt.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    store("receipt.pdf", real_pdf())
 
     w.signature.save("signature.png", ContentFile(signature_png()), save=False)
     w.signed_at = timezone.now()
     w.save(update_fields=["signature", "signed_at"])
     return Walkthrough.objects.get(pk=w.pk)
+
+
+def real_pdf() -> bytes:
+    """A PDF that parses (uploads are checked by parsing, not by the header)."""
+    from pypdf import PdfWriter
+
+    writer, buffer = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(595, 842)
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 def test_the_walk_record_shows_the_photos_and_the_signature(walked_with_photos, tmp_path):
