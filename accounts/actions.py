@@ -60,6 +60,15 @@ def api_token_create(*, user: User, name: str, created_by: User | None) -> tuple
     return token, key
 
 
+def api_tokens_revoke_all(*, user: User, reason: str) -> int:
+    """Every token of ``user`` still in force, revoked (a password change: whoever had the old
+    password may have made one)."""
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    if revoked:
+        log.info("api tokens revoked: %d of %s (%s)", revoked, user.username, reason)
+    return revoked
+
+
 def api_token_revoke(*, token: ApiToken, actor: User | None) -> bool:
     revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     if revoked:

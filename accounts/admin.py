@@ -111,6 +111,20 @@ class ApiTokenAdmin(OfficeManaged, admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         return ("user", "name") if obj is None else self.readonly_fields
 
+    def _people(self, request):
+        """Whom the requester may mint a token for: exactly the people the user admin shows them
+        (the office: nobody who is a superuser)."""
+        return self.admin_site.get_model_admin(User).get_queryset(request)
+
+    def get_queryset(self, request):
+        # The office sees no operator's token either, as it sees no operator.
+        return super().get_queryset(request).filter(user__in=self._people(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = self._people(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
 

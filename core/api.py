@@ -1,5 +1,6 @@
 """API conventions shared by every endpoint (docs/api.md, "Conventions")."""
 import json
+import re
 from collections.abc import Callable, Mapping
 
 import django_filters
@@ -10,12 +11,64 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, pagination, serializers, throttling
+from rest_framework import exceptions, pagination, parsers, serializers, throttling
 from rest_framework.utils.encoders import JSONEncoder
 
 from . import idempotency
 from .errors import ActionError, api_error
 from .models import IdempotencyKey
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone half of a UTF-16 pair: no UTF-8 text holds one
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser behind the input boundary: a body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``,
+    nested deeper than ``max_depth``, or holding a NUL or a lone surrogate in any string is a 400
+    (ParseError), never a RecursionError or a database error further in."""
+
+    max_depth = 32
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        from django.conf import settings
+
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        body = stream.read(limit + 1) if limit is not None else stream.read()
+        if limit is not None and len(body) > limit:
+            raise exceptions.ParseError(_("The request body is larger than %(n)d bytes.") % {"n": limit})
+        encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
+        try:
+            data = json.loads(body.decode(encoding), parse_constant=self._no_constant)
+        except RecursionError:
+            raise exceptions.ParseError(_("JSON nested deeper than %(n)d levels.") % {"n": self.max_depth}) from None
+        except ValueError as exc:
+            raise exceptions.ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
+        self._check(data)
+        return data
+
+    @staticmethod
+    def _no_constant(name):
+        raise ValueError(f"{name} is not a JSON value")
+
+    def _check(self, data):
+        """Walked without recursion: depth, then each string (keys too)."""
+        pending = [(data, 1)]
+        while pending:
+            value, depth = pending.pop()
+            if isinstance(value, dict):
+                if depth > self.max_depth:
+                    raise exceptions.ParseError(_("JSON nested deeper than %(n)d levels.") % {"n": self.max_depth})
+                for key, item in value.items():
+                    pending.extend(((key, depth), (item, depth + 1)))
+            elif isinstance(value, list):
+                if depth > self.max_depth:
+                    raise exceptions.ParseError(_("JSON nested deeper than %(n)d levels.") % {"n": self.max_depth})
+                pending.extend((item, depth + 1) for item in value)
+            elif isinstance(value, str):
+                if "\x00" in value:
+                    raise exceptions.ParseError(_("A value contains a NUL character."))
+                if _SURROGATE.search(value):
+                    raise exceptions.ParseError(_("A value contains an invalid character."))
 
 
 class CursorPagination(pagination.CursorPagination):
