@@ -280,6 +280,19 @@ def api_client(user=None):
     return api
 
 
+def pytest_collection_modifyitems(config, items):
+    """The embedded pass (no DATABASE_URL) uses no PostgreSQL: the tests that make databases on the
+    machine's PostgreSQL (backup and restore, the compose services' commands) run only when
+    DATABASE_URL says that a PostgreSQL is to be used — they would otherwise create databases on
+    whatever PostgreSQL happens to run on a developer's machine."""
+    if os.environ.get("DATABASE_URL"):
+        return
+    skip = pytest.mark.skip(reason="makes databases on the local PostgreSQL: runs in the pass with DATABASE_URL")
+    for item in items:
+        if item.path.name == "test_operations.py" or "stack_env" in getattr(item, "fixturenames", ()):
+            item.add_marker(skip)
+
+
 def pytest_unconfigure(config):
     """pytest's own temporary folders are left empty when nothing is retained (pytest.ini keeps only
     a failed test's files): remove this run's, and ``pytest-of-<user>`` if nothing else is in it, so
