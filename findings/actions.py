@@ -9,7 +9,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,14 +71,31 @@ def finding_file(*, actor, category: str, title: str, severity: str = Severity.M
     if checklist_question:
         if checklist_question not in {q.code for q in BY_MODE[walkthrough.mode]}:
             raise ActionError(_("This question is not part of this mode's checklist."))
+    if proposal_key:
+        if walkthrough is None:
+            raise ActionError(_("A proposal belongs to a walkthrough."))
+        # A proposal is filed once, ever: a second "confirm" answers the finding already filed.
+        if (filed := _proposal_filed(walkthrough, proposal_key)) is not None:
+            return filed
     finding = Finding(
         walkthrough=walkthrough, checklist_question=checklist_question, proposal_key=proposal_key,
         service_item=service_item, department=department, category=category, severity=severity,
         title=title.strip(), description=description.strip(), created_by=actor,
     )
-    finding.full_clean()
-    finding.save()
+    try:
+        finding.full_clean()
+        with transaction.atomic():  # a savepoint: a twin "confirm" may win at the unique constraint
+            finding.save()
+    except (ValidationError, IntegrityError):
+        if proposal_key and (filed := _proposal_filed(walkthrough, proposal_key)) is not None:
+            return filed
+        raise
     return finding
+
+
+def _proposal_filed(walkthrough, proposal_key: str) -> Finding | None:
+    """The finding filed for this proposal of this walkthrough (the constraint finding_proposal_once)."""
+    return Finding.objects.filter(walkthrough=walkthrough, proposal_key=proposal_key).first()
 
 
 def _lock(finding: Finding, version: int | None) -> Finding:

@@ -96,6 +96,11 @@ class Finding(models.Model):
             models.Index(fields=["created_at", "id"], name="finding_open_created",
                          condition=Q(status__in=["open", "rectifying", "submitted"])),
         ]
+        constraints = [
+            # A walkthrough's proposal is filed once, ever, however often "confirm" is sent at once.
+            models.UniqueConstraint(fields=["walkthrough", "proposal_key"], condition=~Q(proposal_key=""),
+                                    name="finding_proposal_once"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -238,6 +243,11 @@ class Report(models.Model):
         verbose_name_plural = _("reports")
         indexes = [models.Index(fields=["status", "created_at"], name="report_unfinished",
                                 condition=Q(status__in=["pending", "running"]))]
+        constraints = [
+            # One report on its way per request: identical requests sent at once get the same row.
+            models.UniqueConstraint(fields=["request_key"], condition=Q(status__in=["pending", "running"]),
+                                    name="report_one_unfinished_per_request"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"

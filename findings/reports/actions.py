@@ -5,6 +5,12 @@ If the broker is down the row waits (``enqueued_at`` empty) and the periodic swe
 Each run claims the row with a conditional UPDATE that bumps ``attempts``; only the run holding the
 latest attempt may mark it done, so a run cut short by a dead worker and its retry never leave two
 files or two results.
+
+Identical requests sent at once (six API calls, a double click) make one row: the database refuses a
+second report of the same request while one is pending or running (the constraint
+``report_one_unfinished_per_request``), and the request that loses answers the one that won.
+A report gets at most ``REPORT_MAX_ATTEMPTS`` runs, whatever ends them (an error, a killed process, the
+hard time limit): then it is failed with the reason, never queued again.
 """
 from __future__ import annotations
 
@@ -14,10 +20,11 @@ import logging
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.errors import ActionError
 from core.queue import enqueue
@@ -34,6 +41,9 @@ RENDER_TASK = "findings.tasks.report_render_task"
 STALE_AFTER = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
 # A request queued this long ago and never started was lost with its message.
 REQUEUE_AFTER = datetime.timedelta(minutes=10)
+# Runs a report may have, counted on the row (``attempts``) whatever ends them.
+MAX_ATTEMPTS = getattr(settings, "REPORT_MAX_ATTEMPTS", 3)
+UNFINISHED = [ReportStatus.PENDING, ReportStatus.RUNNING]
 
 
 @transaction.atomic
@@ -61,15 +71,29 @@ def report_request(*, actor, kind: str, walkthrough=None, department=None, perio
         "period_end": period_end if kind in (ReportKind.BULLETIN, ReportKind.LEDGER) else None,
     }
     key = queries.request_key(kind=kind, scope=scope, **params)
-    report = Report(kind=kind, scope=scope, request_key=key, requested_by=actor, **params)
+    return _report_once(Report(kind=kind, scope=scope, request_key=key, requested_by=actor, **params))
+
+
+def _report_once(report: Report) -> Report:
+    """Save the request and queue it after commit — or return the same request's report.
+
+    Not a read-then-insert: the insert itself is refused by the database while the same request is
+    pending or running, and the request that loses the race answers the row that won it.
+    """
     stamp = queries.data_stamp(report)
-    existing = queries.report_reusable(key=key, stamp=stamp)
-    if existing is not None:
-        return existing
-    report.data_stamp = stamp
-    report.save()
-    transaction.on_commit(lambda: report_enqueue(report_id=report.pk))
-    return report
+    for _attempt in range(3):
+        existing = queries.report_reusable(key=report.request_key, stamp=stamp)
+        if existing is not None:
+            return existing
+        report.pk, report.data_stamp = None, stamp
+        try:
+            with transaction.atomic():  # a savepoint: the caller's transaction goes on after a refusal
+                report.save()
+        except IntegrityError:
+            continue  # the twin committed first (we waited for it at the unique index): answer it
+        transaction.on_commit(lambda: report_enqueue(report_id=report.pk))
+        return report
+    raise ActionError(_("The same report is being asked for right now; try again in a moment."))
 
 
 def report_enqueue(*, report_id: int) -> bool:
@@ -81,14 +105,52 @@ def report_enqueue(*, report_id: int) -> bool:
 
 
 def report_claim(*, report_id: int) -> int | None:
-    """Claim the report for this run; returns the attempt number, or None if it is finished."""
+    """Claim the report for this run; returns the attempt number, or None if it is finished.
+
+    A report that has had all its runs (each killed its process, say, and the message came back) is
+    not claimed again: it is marked failed with the reason.
+    """
     with transaction.atomic():
         claimed = Report.objects.filter(
-            pk=report_id, status__in=[ReportStatus.PENDING, ReportStatus.RUNNING]
+            pk=report_id, status__in=UNFINISHED, attempts__lt=MAX_ATTEMPTS,
         ).update(status=ReportStatus.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now(), progress=0)
         if not claimed:
+            _fail_exhausted(Report.objects.filter(pk=report_id))
             return None
         return Report.objects.values_list("attempts", flat=True).get(pk=report_id)
+
+
+def _reason(message: str, attempts: int) -> str:
+    with translation.override(settings.LANGUAGE_CODE):  # the row keeps one text, in the site's language
+        return _(message) % {"n": attempts}
+
+
+INTERRUPTED = gettext_noop("The rendering process was interrupted %(n)d times; the report was not made.")
+TIMED_OUT = gettext_noop("The rendering ran past its time limit (%(n)d attempts); the report was not made.")
+
+
+def _fail_exhausted(reports, *, now: datetime.datetime | None = None, message: str = INTERRUPTED) -> int:
+    """Mark failed the unfinished reports among ``reports`` that have had all their runs."""
+    failed = 0
+    for report_id, attempts in reports.filter(status__in=UNFINISHED, attempts__gte=MAX_ATTEMPTS).values_list("pk", "attempts"):
+        failed += Report.objects.filter(pk=report_id, status__in=UNFINISHED, attempts=attempts).update(
+            status=ReportStatus.FAILED, error=_reason(message, attempts)[:500], finished_at=now or timezone.now())
+    if failed:
+        log.warning("%d report(s) failed after %d attempts", failed, MAX_ATTEMPTS)
+    return failed
+
+
+def report_may_retry(*, report_id: int) -> bool:
+    """Whether the report has a run left (the task asks before retrying after an error)."""
+    return Report.objects.filter(pk=report_id, status__in=UNFINISHED, attempts__lt=MAX_ATTEMPTS).exists()
+
+
+def report_timed_out(*, report_id: int) -> None:
+    """The worker killed the run at the hard time limit (no ``except`` ran in the task): that attempt
+    failed. With runs left, the row waits for the sweep to queue it again; else it is failed."""
+    now = timezone.now()
+    if not _fail_exhausted(Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING), now=now, message=TIMED_OUT):
+        Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING).update(status=ReportStatus.PENDING, enqueued_at=None)
 
 
 def _progress(report_id: int, attempt: int):
@@ -178,7 +240,10 @@ def reports_sweep(*, now: datetime.datetime | None = None) -> int:
     """Queue again what was never queued, or lost its worker. Run by beat every minute."""
     now = now or timezone.now()
     stale = Report.objects.filter(status=ReportStatus.RUNNING, started_at__lt=now - STALE_AFTER)
-    stale.update(status=ReportStatus.PENDING, enqueued_at=None)
+    # A lost run counts: a report whose every run was lost (its render kills the process) is failed.
+    _fail_exhausted(stale, now=now)
+    _fail_exhausted(Report.objects.filter(status=ReportStatus.PENDING), now=now)
+    stale.filter(attempts__lt=MAX_ATTEMPTS).update(status=ReportStatus.PENDING, enqueued_at=None)
     waiting = Report.objects.filter(status=ReportStatus.PENDING).filter(
         Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER)
     ).values_list("pk", flat=True)
@@ -196,10 +261,5 @@ def weekly_bulletin() -> Report:
     report = Report(kind=ReportKind.BULLETIN, scope=queries.ALL, period_start=start, period_end=end,
                     request_key=queries.request_key(kind=ReportKind.BULLETIN, scope=queries.ALL, walkthrough_id=None,
                                                     department_id=None, period_start=start, period_end=end))
-    existing = queries.report_reusable(key=report.request_key, stamp=queries.data_stamp(report))
-    if existing:
-        return existing
-    report.data_stamp = queries.data_stamp(report)
-    report.save()
-    transaction.on_commit(lambda: report_enqueue(report_id=report.pk))
-    return report
+    with transaction.atomic():
+        return _report_once(report)

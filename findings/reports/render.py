@@ -145,6 +145,53 @@ def render_ledger_xlsx(data: ReportInput, out: BinaryIO, progress: Progress = _n
 
 # --- PDF machinery --------------------------------------------------------------------------------
 
+# What a report may load besides data: URIs (the walk record's photos and signature): the project's own
+# fonts and images, nothing else — no other file of the machine, nothing over the network, whatever a
+# field or a template puts in an <img src>, a url() or an @import.
+REPORT_ASSET_DIRS = (STATIC_DIR / "fonts", STATIC_DIR / "img")
+REPORT_ASSET_SUFFIXES = {".otf", ".ttf", ".woff", ".woff2", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+
+
+def report_asset_path(url: str) -> Path | None:
+    """The file a ``file:`` URL names if a report may load it, else None."""
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    try:
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        path = Path(url2pathname(parts.path)).resolve(strict=True)  # "..", %2e%2e and symlinks undone
+    except (ValueError, OSError):
+        return None
+    if path.suffix.lower() not in REPORT_ASSET_SUFFIXES or not path.is_file():
+        return None
+    if not any(path.is_relative_to(folder.resolve()) for folder in REPORT_ASSET_DIRS):
+        return None
+    return path
+
+
+def report_url_fetcher():
+    """WeasyPrint's URL fetcher for reports: data: URIs and the project's fonts and images only.
+    A refused URL raises; WeasyPrint logs it and leaves the resource out."""
+    import mimetypes
+
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class ReportURLFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url[:5].lower() == "data:":
+                return super().fetch(url, headers)
+            path = report_asset_path(url)
+            if path is None:
+                log.warning("report: refused to fetch %.200s", url)
+                raise ValueError(f"A report may not load {url[:200]}")
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+
+    return ReportURLFetcher(allowed_protocols=("data", "file"), allow_redirects=False)
+
+
 def _html_to_pdf(html: str, progress: Progress) -> bytes:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
@@ -152,8 +199,10 @@ def _html_to_pdf(html: str, progress: Progress) -> bytes:
     # One FontConfiguration for the stylesheets and the document, or @font-face is silently
     # ignored and the system's fonts (if any) are used instead of the vendored CWSans.
     font_config = FontConfiguration()
-    stylesheets = [CSS(filename=str(path), font_config=font_config) for path in STYLESHEETS]
-    document = HTML(string=html, base_url=str(STATIC_DIR) + "/").render(stylesheets=stylesheets, font_config=font_config)
+    fetcher = report_url_fetcher()
+    stylesheets = [CSS(filename=str(path), font_config=font_config, url_fetcher=fetcher) for path in STYLESHEETS]
+    document = HTML(string=html, base_url=str(STATIC_DIR) + "/", url_fetcher=fetcher).render(
+        stylesheets=stylesheets, font_config=font_config)
     progress(90)
     pdf = document.write_pdf()
     # The laid-out boxes reference each other in cycles: free them now, not whenever the
