@@ -134,6 +134,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Reports: the issuing body on the masthead and the document-number prefix (another city sets its own).
 REPORT_ISSUER = env.str("REPORT_ISSUER", default="池州市创建一流营商环境工作领导小组办公室")
 REPORT_NUMBER_PREFIX = env.str("REPORT_NUMBER_PREFIX", default="池营商办")
+# Runs of one report (killed, timed out, or failed) before it is marked failed with the reason.
+REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
 
 # The public page (局长陪您办): submissions and status lookups per address per window.
 PUBLIC_RATE_LIMIT = env.int("PUBLIC_RATE_LIMIT", default=30)
