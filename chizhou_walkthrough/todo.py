@@ -13,14 +13,14 @@ import datetime
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from accounts.queries import is_office
 from findings import queries as finding_queries
-from findings.models import FindingStatus, FindingTransition
+from findings.models import FindingStatus
 from inspections import queries as walk_queries
 from inspections.models import Status
 from public.models import PublicRequest, PublicRequestStatus

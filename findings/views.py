@@ -22,7 +22,7 @@ from inspections.models import Mode, Walkthrough
 from . import actions, notifications, queries
 from core.categories import GROUP_OF
 from .forms import CommentForm, EvidenceForm, FileForm, ListFilterForm, MeasuresForm, MoveForm, RewalkForm
-from .models import OPEN_STATUSES, Comment, Finding, FindingEvidence, FindingStatus, FindingTransition
+from .models import OPEN_STATUSES, Comment, Finding, FindingStatus, FindingTransition
 
 PAGE_SIZE = 50
 

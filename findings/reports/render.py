@@ -36,7 +36,7 @@ from inspections.checklists import questions_for, sections_for
 from inspections.models import Answer, Mode, Status
 
 from core.categories import GROUP_OF, Category, CategoryGroup
-from ..models import FINAL_STATUSES, FindingStatus, FindingTransition, Severity
+from ..models import FindingStatus, FindingTransition, Severity
 from ..queries import overdue_q, with_overdue
 from .data import ReportInput, walkthrough_photos
 
