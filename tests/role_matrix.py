@@ -283,6 +283,8 @@ EXEMPT_NAMES = {
 from tests.matrix_walkthrough_api import MATRIX as _WALKTHROUGH_API  # noqa: E402
 
 from tests.matrix_findings_api import MATRIX as _FINDINGS_API  # noqa: E402
+from tests.matrix_system_api import MATRIX as _SYSTEM_API  # noqa: E402
 
 MATRIX.update(_WALKTHROUGH_API)
 MATRIX.update(_FINDINGS_API)
+MATRIX.update(_SYSTEM_API)

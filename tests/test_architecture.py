@@ -14,7 +14,7 @@ from core.models import Evidence
 
 ROOT = Path(__file__).resolve().parent.parent
 LINT = [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"]
-APPS = ["core", "accounts", "services", "inspections", "findings", "public", "campaign", "chizhou_walkthrough"]
+APPS = ["core", "accounts", "webhooks", "services", "inspections", "findings", "public", "campaign", "chizhou_walkthrough"]
 
 
 def _lint(cwd: Path) -> subprocess.CompletedProcess:

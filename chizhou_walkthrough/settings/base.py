@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "core",
     "accounts",
+    "webhooks",
     "services",
     "inspections",
     "findings",
