@@ -137,6 +137,8 @@ REPORT_ISSUER = env.str("REPORT_ISSUER", default="池州市创建一流营商环
 REPORT_NUMBER_PREFIX = env.str("REPORT_NUMBER_PREFIX", default="池营商办")
 # Runs of one report (killed, timed out, or failed) before it is marked failed with the reason.
 REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
+# Appeals (申诉): a department may dispute a finding within this many working days of its assignment.
+APPEAL_WORKING_DAYS = env.int("APPEAL_WORKING_DAYS", default=5)
 
 # The public page (局长陪您办): submissions and status lookups per address per window.
 PUBLIC_RATE_LIMIT = env.int("PUBLIC_RATE_LIMIT", default=30)
