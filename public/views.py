@@ -7,14 +7,12 @@ It reads nothing else and shows nothing of anyone else's requests.
 from __future__ import annotations
 
 import re
-import secrets
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,16 +24,13 @@ from accounts.decorators import office_page
 from core import submissions
 from core.categories import grouped_choices
 from core.errors import ActionError
-from findings import actions as finding_actions
-from inspections import actions as walkthrough_actions
 from inspections import queries as walkthrough_queries
-from inspections.models import Identity, Mode
 from services.models import ServiceItem
 
+from . import actions
 from .models import PublicRequest, PublicRequestKind, PublicRequestStatus
 
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
 
 class PublicRequestForm(forms.Form):
@@ -111,10 +106,6 @@ def _limited(request):
     return response
 
 
-def _new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
-
-
 @require_http_methods(["GET", "POST"])
 def public_request(request):
     if request.method == "POST" and _over_limit(request, "submit"):
@@ -126,13 +117,11 @@ def public_request(request):
         data = form.cleaned_data
         if data["website"]:
             # A robot: answer as if accepted, store nothing.
-            return render(request, "public/thanks.html", {"code": _new_code()})
-        with transaction.atomic():
-            item = PublicRequest.objects.create(
-                kind=data["kind"], code=_new_code(), service_item=data["service_item"], item_text=data["item_text"].strip(),
-                name=data["name"].strip(), phone=data["phone"], description=data["description"].strip(),
-                preferred_date=data["preferred_date"],
-            )
+            return render(request, "public/thanks.html", {"code": actions.new_code()})
+        item = actions.request_receive(
+            kind=data["kind"], service_item=data["service_item"], item_text=data["item_text"], name=data["name"],
+            phone=data["phone"], description=data["description"], preferred_date=data["preferred_date"],
+        )
         thanks = f"{reverse('public-status')}?code={item.code}"
         submissions.record(request, thanks)
         return render(request, "public/thanks.html", {"code": item.code})
@@ -206,6 +195,7 @@ def office_request_detail(request, pk):
 @require_POST
 @office_page
 def office_request_act(request, pk, action):
+    """The office's three answers (public/actions.py); the forms only parse what the page posts."""
     item = get_object_or_404(PublicRequest.objects.select_related("service_item__department"), pk=pk)
     if item.status == PublicRequestStatus.CLOSED:
         messages.error(request, _("This request is closed."))
@@ -215,13 +205,7 @@ def office_request_act(request, pk, action):
             form = ArrangeForm(request.POST, leaders=walkthrough_queries.leaders_plannable(request.user))
             if not form.is_valid() or item.service_item is None:
                 raise ActionError(_("Choose the service item's head and a date (the request must name a catalog item)."))
-            walkthrough = walkthrough_actions.walkthrough_plan(
-                actor=request.user, service_item=item.service_item, leader=form.cleaned_data["leader"], mode=Mode.ACCOMPANY,
-                identity=Identity.APPLICANT, channel="window", scheduled_for=form.cleaned_data["scheduled_for"],
-            )
-            item.walkthrough, item.status = walkthrough, PublicRequestStatus.ARRANGED
-            item.reply = form.cleaned_data["reply"] or _("A head will accompany you on %(date)s; the office will call you.") % {
-                "date": form.cleaned_data["scheduled_for"].strftime("%Y-%m-%d")}
+            item = actions.request_arrange(public_request=item, actor=request.user, **form.cleaned_data)
             done = _("Arranged: %(leader)s goes with %(name)s on %(date)s for “%(item)s” (walkthrough planned). Reply to the "
                      "requester: %(reply)s") % {"leader": form.cleaned_data["leader"], "name": item.name,
                                                 "date": form.cleaned_data["scheduled_for"].strftime("%Y-%m-%d"),
@@ -230,27 +214,19 @@ def office_request_act(request, pk, action):
             form = ForwardForm(request.POST)
             if not form.is_valid() or item.service_item is None:
                 raise ActionError(_("Choose a category and a title (the request must name a catalog item)."))
-            finding = finding_actions.finding_file(
-                actor=request.user, department=item.service_item.department, service_item=item.service_item,
-                category=form.cleaned_data["category"], title=form.cleaned_data["title"],
-                description=_("From the public page (局长陪您办), request %(code)s:\n%(text)s") % {"code": item.code, "text": item.description},
-            )
-            item.finding, item.status = finding, PublicRequestStatus.FORWARDED
-            item.reply = form.cleaned_data["reply"] or _("Your report has been passed to the department for rectification.")
+            item = actions.request_forward(public_request=item, actor=request.user, **form.cleaned_data)
             done = _("Filed as the finding “%(title)s” against %(department)s. Reply to the requester: %(reply)s") % {
-                "title": finding.title, "department": finding.department.name, "reply": item.reply}
+                "title": item.finding.title, "department": item.finding.department.name, "reply": item.reply}
         elif action == "close":
             form = CloseForm(request.POST)
             if not form.is_valid():
                 raise ActionError(_("Write the reply to the requester."))
-            item.status, item.reply = PublicRequestStatus.CLOSED, form.cleaned_data["reply"]
+            item = actions.request_close(public_request=item, actor=request.user, reply=form.cleaned_data["reply"])
             done = _("Closed. Reply to the requester: %(reply)s") % {"reply": item.reply}
         else:
             raise ActionError(_("Unknown action."))
     except ActionError as exc:
         messages.error(request, exc.message)
         return redirect("public-request-detail", pk=pk)
-    item.handled_by = request.user
-    item.save(update_fields=["walkthrough", "finding", "status", "reply", "handled_by", "updated_at"])
     messages.success(request, done)
     return redirect("public-request-detail", pk=pk)
