@@ -94,7 +94,7 @@ def _finding_counts(user, today: datetime.date, *statuses: str, overdue: bool = 
 
 
 def office_todo(user, today: datetime.date) -> dict:
-    findings = _finding_counts(user, today, FindingStatus.OPEN, FindingStatus.SUBMITTED, overdue=True)
+    findings = _finding_counts(user, today, FindingStatus.OPEN, FindingStatus.SUBMITTED, FindingStatus.APPEALED, overdue=True)
     monday, sunday = _week(today)
     month_start, month_end = _month(today)
     walks_week = (walk_queries.walkthroughs_visible(user).filter(scheduled_for__gte=monday, scheduled_for__lte=sunday)
@@ -106,6 +106,8 @@ def office_todo(user, today: datetime.date) -> dict:
              _url("finding-list", status=FindingStatus.OPEN)),
         Line("to-verify", _("Rectifications to verify"), findings[FindingStatus.SUBMITTED],
              _url("finding-list", status=FindingStatus.SUBMITTED)),
+        Line("to-decide", _("Appeals to decide"), findings[FindingStatus.APPEALED],
+             _url("finding-list", status=FindingStatus.APPEALED)),
         Line("overdue", _("Overdue findings"), findings["overdue"], _url("finding-list", overdue="on"), urgent=True),
     ]
     walk_lines = [
@@ -170,7 +172,8 @@ def leader_todo(user, today: datetime.date) -> dict:
 
 def liaison_todo(user, today: datetime.date) -> dict:
     visible = finding_queries.findings_visible(user)
-    findings = _finding_counts(user, today, FindingStatus.RECTIFYING, FindingStatus.SUBMITTED, overdue=True)
+    findings = _finding_counts(user, today, FindingStatus.RECTIFYING, FindingStatus.SUBMITTED, FindingStatus.APPEALED,
+                               overdue=True)
     rows = list(
         # Sent back (the office rejected the submission) first, then by deadline.
         finding_queries.with_sent_back(visible.filter(status=FindingStatus.RECTIFYING))
@@ -185,6 +188,8 @@ def liaison_todo(user, today: datetime.date) -> dict:
         Line("overdue", _("Overdue"), findings["overdue"], _url("finding-list", overdue="on"), urgent=True),
         Line("submitted", _("Submitted, waiting for the office to verify"), findings[FindingStatus.SUBMITTED],
              _url("finding-list", status=FindingStatus.SUBMITTED)),
+        Line("appealed", _("Appealed, waiting for the office to decide"), findings[FindingStatus.APPEALED],
+             _url("finding-list", status=FindingStatus.APPEALED)),
     ]
     return {"groups": [Group("findings", _("My department's findings"), lines)], "rows": rows,
             "rows_more": max(0, findings[FindingStatus.RECTIFYING] - len(rows)), "all_rectifying": lines[0].url}

@@ -20,6 +20,7 @@ from inspections import queries as walkthrough_queries
 from inspections.checklists import BY_MODE
 from inspections.models import Status as WalkStatus
 from inspections.models import Walkthrough
+from webhooks.events import Event, emit
 
 from . import queries
 from .models import (
@@ -46,6 +47,31 @@ def default_due_date(severity: str, start: datetime.date | None = None) -> datet
 def _notify(finding_id: int, event: str) -> None:
     # Once committed; a lost e-mail is logged, a lost move is not possible (findings.tasks).
     enqueue_on_commit(NOTIFY_TASK, finding_id, event)
+
+
+def finding_event_data(finding: Finding) -> dict:
+    """A finding as webhook events carry it: what a receiver needs to decide whether to fetch it
+    (``GET /api/v1/findings/{id}/``), in the API's codes and formats."""
+    return {
+        "id": finding.pk, "status": finding.status, "version": finding.version, "department": finding.department_id,
+        "service_item": finding.service_item_id, "walkthrough": finding.walkthrough_id, "category": finding.category,
+        "severity": finding.severity, "title": finding.title,
+        "due_date": finding.due_date.isoformat() if finding.due_date else None,
+    }
+
+
+def _emit_move(finding: Finding, transition: FindingTransition) -> None:
+    """Every move is ``finding.moved``; an appeal is also ``finding.appealed`` and its decision
+    ``finding.decided``, for receivers that follow appeals alone."""
+    move = {"from": transition.from_status, "to": transition.to_status, "note": transition.note,
+            "by": transition.actor.get_username(), "at": transition.at.isoformat()}
+    data = {"finding": finding_event_data(finding), "move": move}
+    emit(Event.FINDING_MOVED, department_id=finding.department_id, data=data)
+    if transition.to_status == FindingStatus.APPEALED:
+        emit(Event.FINDING_APPEALED, department_id=finding.department_id, data=data)
+    elif transition.from_status == FindingStatus.APPEALED:
+        outcome = "upheld" if transition.to_status == FindingStatus.RECTIFYING else "accepted"
+        emit(Event.FINDING_DECIDED, department_id=finding.department_id, data={**data, "outcome": outcome})
 
 
 @transaction.atomic
@@ -90,6 +116,8 @@ def finding_file(*, actor, category: str, title: str, severity: str = Severity.M
         if proposal_key and (filed := _proposal_filed(walkthrough, proposal_key)) is not None:
             return filed
         raise
+    emit(Event.FINDING_FILED, department_id=finding.department_id,
+         data={"finding": finding_event_data(finding), "by": actor.get_username()})
     return finding
 
 
@@ -121,6 +149,8 @@ def finding_transition(*, finding: Finding, to: str, actor, note: str = "", vers
     note = (note or "").strip()
     if move in queries.NOTE_REQUIRED and not note:
         raise ActionError(_("Give the reason in the note."))
+    if to == FindingStatus.APPEALED and (refusal := queries.appeal_refusal(locked)):
+        raise ActionError(refusal)
     if len(note) > 2000:
         raise ActionError(_("The note is longer than 2000 characters."))
     now = timezone.now()
@@ -131,6 +161,15 @@ def finding_transition(*, finding: Finding, to: str, actor, note: str = "", vers
         locked.due_date = due_date or default_due_date(locked.severity)
         locked.assigned_at = now
         fields += ["due_date", "assigned_at"]
+    elif to == FindingStatus.RECTIFYING and locked.status == FindingStatus.APPEALED:
+        # The appeal is turned down: a new deadline, by default the working days the old one still
+        # had when the appeal stopped its clock, counted from today.
+        if due_date is None:
+            appealed = locked.transitions.filter(to_status=FindingStatus.APPEALED).order_by("-at", "-id").first()
+            appealed_on = timezone.localtime(appealed.at).date() if appealed else timezone.localdate()
+            due_date = add_working_days(timezone.localdate(), queries.appeal_remaining_days(locked, appealed_on))
+        locked.due_date = due_date
+        fields.append("due_date")
     elif to == FindingStatus.RECTIFYING and due_date is not None:  # rejected with a new deadline
         locked.due_date = due_date
         fields.append("due_date")
@@ -158,12 +197,27 @@ def finding_transition(*, finding: Finding, to: str, actor, note: str = "", vers
     locked.status = to
     locked.version += 1
     locked.save(update_fields=fields)
-    FindingTransition.objects.create(finding=locked, from_status=from_status, to_status=to, actor=actor, note=note)
-    event = {FindingStatus.RECTIFYING: "assigned" if from_status == FindingStatus.OPEN else "rejected",
-             FindingStatus.SUBMITTED: "submitted"}.get(to)
+    transition = FindingTransition.objects.create(finding=locked, from_status=from_status, to_status=to, actor=actor,
+                                                  note=note)
+    if from_status == FindingStatus.APPEALED:
+        event = "upheld" if to == FindingStatus.RECTIFYING else "accepted"
+    else:
+        event = {FindingStatus.RECTIFYING: "assigned" if from_status == FindingStatus.OPEN else "rejected",
+                 FindingStatus.SUBMITTED: "submitted", FindingStatus.APPEALED: "appealed"}.get(to)
     if event:
         _notify(locked.pk, event)
+    _emit_move(locked, transition)
     return locked
+
+
+@transaction.atomic
+def finding_appeal(*, finding: Finding, actor, note: str, version: int | None = None, uploads=()) -> Finding:
+    """申诉: the department's liaison or head disputes the finding with reasons and evidence, in
+    one step: the move to "under appeal" and the files, together or not at all."""
+    appealed = finding_transition(finding=finding, to=FindingStatus.APPEALED, actor=actor, note=note, version=version)
+    for upload in uploads:
+        finding_evidence_add(finding=appealed, actor=actor, upload=upload)
+    return appealed
 
 
 @transaction.atomic

@@ -43,6 +43,27 @@ class MeasuresForm(forms.Form):
     version = forms.IntegerField(min_value=1)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AppealForm(forms.Form):
+    """申诉: the department's reasons, required, and up to ``MAX_FILES`` photos or PDFs as evidence."""
+
+    MAX_FILES = 5
+
+    note = forms.CharField(label=_("Reasons for the appeal"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+    version = forms.IntegerField(min_value=1)
+    files = forms.FileField(label=_("Evidence (photos or PDFs, optional)"), required=False, widget=MultipleFileInput(
+        attrs={"accept": "image/*,application/pdf"}))
+
+    def clean_files(self):
+        files = self.files.getlist("files")
+        if len(files) > self.MAX_FILES:
+            raise forms.ValidationError(_("Attach at most %(n)d files.") % {"n": self.MAX_FILES})
+        return files
+
+
 class CommentForm(forms.Form):
     body = forms.CharField(label=_("comment"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
 

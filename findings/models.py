@@ -21,10 +21,14 @@ class FindingStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted for verification")
     CLOSED = "closed", _("Closed")
     DISMISSED = "dismissed", _("Dismissed")
+    # 申诉: the department disputes the finding; the office decides (复核). The deadline's clock stops.
+    APPEALED = "appealed", _("Under appeal")
 
 
-# Not yet struck off: these can be overdue.
+# The clock runs: not yet struck off, and not paused by an appeal. These can be overdue.
 OPEN_STATUSES = (FindingStatus.OPEN, FindingStatus.RECTIFYING, FindingStatus.SUBMITTED)
+# Not yet struck off: the open ones and those under appeal.
+UNFINISHED_STATUSES = (*OPEN_STATUSES, FindingStatus.APPEALED)
 FINAL_STATUSES = (FindingStatus.CLOSED, FindingStatus.DISMISSED)
 
 
@@ -155,6 +159,12 @@ class FindingTransition(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("finding transition")
         verbose_name_plural = _("finding transitions")
+        indexes = [
+            # Appeals made and decided, counted per department for the dashboard and the bulletin:
+            # a handful of rows among every move.
+            models.Index(fields=["at"], name="transition_appeal",
+                         condition=Q(to_status="appealed") | Q(from_status="appealed")),
+        ]
 
 
 class Comment(models.Model):
@@ -261,6 +271,9 @@ class NotificationEvent(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted for verification")
     DUE_SOON = "due_soon", _("Deadline in three days")
     OVERDUE = "overdue", _("Deadline passed")
+    APPEALED = "appealed", _("Appeal filed")
+    UPHELD = "upheld", _("Appeal turned down")
+    ACCEPTED = "accepted", _("Appeal accepted")
 
 
 class Notification(models.Model):

@@ -1,4 +1,5 @@
-"""E-mails about findings, in Chinese: assignment, submission, rejection, deadline near, overdue.
+"""E-mails about findings, in Chinese: assignment, submission, rejection, deadline near, overdue,
+appeal and its decision.
 
 Each e-mail is also kept in the site as a :class:`Notification` for every person it is meant for
 (the header counts the unread ones, ``/notifications/`` lists them): written in the same transaction
@@ -29,13 +30,19 @@ SUBJECTS = {
     "submitted": "【待核实】{title}",
     "due_soon": "【整改即将到期】{title}",
     "overdue": "【整改已逾期】{title}",
+    "appealed": "【申诉待复核】{title}",
+    "upheld": "【申诉未获支持】{title}",
+    "accepted": "【申诉成立】{title}",
 }
 
 
 def _people(finding: Finding, event: str) -> QuerySet[User]:
-    """Whom an event is for: the office for a submission, else the department's liaisons (active)."""
-    if event == "submitted":
+    """Whom an event is for: the office for a submission or an appeal; the department's liaisons and
+    heads for the decision on its appeal; else the department's liaisons (active)."""
+    if event in ("submitted", "appealed"):
         return User.objects.filter(role=Role.OFFICE, is_active=True)
+    if event in ("upheld", "accepted"):
+        return User.objects.filter(role__in=(Role.LIAISON, Role.LEADER), department_id=finding.department_id, is_active=True)
     return User.objects.filter(role=Role.LIAISON, department_id=finding.department_id, is_active=True)
 
 

@@ -3,16 +3,20 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.db.models import BooleanField, Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Role
 from accounts.queries import department_scope, is_office, may_write
 
 from .models import OPEN_STATUSES, Finding, FindingEvidence, FindingStatus, FindingTransition
+from .workdays import add_working_days, working_days_between
 
 # The table of moves: (from, to) → who may make it.
-#   "office": the business-environment office;  "department": the liaison of the finding's department.
+#   "office": the business-environment office;  "department": the liaison of the finding's department;
+#   "appellant": the liaison or the head of the finding's department (申诉, see ``appeal_refusal``).
 MOVES: dict[tuple[str, str], str] = {
     (FindingStatus.OPEN, FindingStatus.RECTIFYING): "office",  # 交办: assign with a deadline
     (FindingStatus.RECTIFYING, FindingStatus.SUBMITTED): "department",  # 整改: the department says it is fixed
@@ -21,10 +25,15 @@ MOVES: dict[tuple[str, str], str] = {
     (FindingStatus.OPEN, FindingStatus.DISMISSED): "office",
     (FindingStatus.RECTIFYING, FindingStatus.DISMISSED): "office",
     (FindingStatus.SUBMITTED, FindingStatus.DISMISSED): "office",
+    (FindingStatus.RECTIFYING, FindingStatus.APPEALED): "appellant",  # 申诉: the department disputes it
+    (FindingStatus.APPEALED, FindingStatus.RECTIFYING): "office",  # 复核: the finding is upheld, a new deadline
+    (FindingStatus.APPEALED, FindingStatus.DISMISSED): "office",  # 复核: the appeal is accepted
 }
 # Moves that need a reason in the note.
 NOTE_REQUIRED = {(FindingStatus.SUBMITTED, FindingStatus.RECTIFYING), (FindingStatus.OPEN, FindingStatus.DISMISSED),
-                 (FindingStatus.RECTIFYING, FindingStatus.DISMISSED), (FindingStatus.SUBMITTED, FindingStatus.DISMISSED)}
+                 (FindingStatus.RECTIFYING, FindingStatus.DISMISSED), (FindingStatus.SUBMITTED, FindingStatus.DISMISSED),
+                 (FindingStatus.RECTIFYING, FindingStatus.APPEALED), (FindingStatus.APPEALED, FindingStatus.RECTIFYING),
+                 (FindingStatus.APPEALED, FindingStatus.DISMISSED)}
 
 
 def findings_visible(user) -> QuerySet[Finding]:
@@ -80,7 +89,38 @@ def finding_may_move(user, finding: Finding, to: str) -> bool:
         return False
     if who == "office":
         return is_office(user)
+    if who == "appellant":
+        return user.role in (Role.LIAISON, Role.LEADER) and user.department_id == finding.department_id
     return user.role == Role.LIAISON and user.department_id == finding.department_id
+
+
+def appeal_deadline(finding: Finding) -> datetime.date | None:
+    """The last day the department may appeal: ``APPEAL_WORKING_DAYS`` working days after assignment."""
+    if finding.assigned_at is None:
+        return None
+    assigned = timezone.localtime(finding.assigned_at).date()
+    return add_working_days(assigned, settings.APPEAL_WORKING_DAYS)
+
+
+def appeal_refusal(finding: Finding, today: datetime.date | None = None) -> str:
+    """Why this finding can no longer be appealed ("" when it can): a finding is appealed once, and
+    only within the appeal period after its assignment."""
+    if finding.status != FindingStatus.RECTIFYING:
+        return gettext("Only a finding being rectified can be appealed.")
+    if FindingTransition.objects.filter(finding=finding, to_status=FindingStatus.APPEALED).exists():
+        return gettext("This finding has already been appealed once; the office's decision stands.")
+    last_day = appeal_deadline(finding)
+    if last_day is None or (today or timezone.localdate()) > last_day:
+        return gettext("The appeal period ended on %(date)s (%(n)d working days after assignment).") % {
+            "date": last_day.isoformat() if last_day else "—", "n": settings.APPEAL_WORKING_DAYS}
+    return ""
+
+
+def appeal_remaining_days(finding: Finding, appealed_on: datetime.date) -> int:
+    """The working days the deadline still had when the appeal stopped its clock (at least one)."""
+    if finding.due_date is None:
+        return 1
+    return max(1, working_days_between(appealed_on, finding.due_date))
 
 
 def finding_moves_for(user, finding: Finding) -> list[str]:
@@ -95,9 +135,13 @@ def finding_may_rectify(user, finding: Finding) -> bool:
 
 def finding_may_attach(user, finding: Finding) -> bool:
     """Photos and documents on a finding: the department's liaison while rectifying (what was fixed);
-    whoever filed it, or the office, while it is still open (what was seen)."""
+    the department's liaison or head while it is under appeal (why it is disputed); whoever filed
+    it, or the office, while it is still open (what was seen)."""
     if finding_may_rectify(user, finding):
         return True
+    if (may_write(user) and finding.status == FindingStatus.APPEALED and user.department_id == finding.department_id
+            and user.role in (Role.LIAISON, Role.LEADER)):
+        return True  # the department's evidence for its appeal
     return (may_write(user) and finding.status == FindingStatus.OPEN
             and (is_office(user) or finding.created_by_id == user.pk))
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/", views.finding_detail, name="finding-detail"),
     path("<int:pk>/move/", views.finding_move, name="finding-move"),
     path("<int:pk>/measures/", views.finding_measures, name="finding-measures"),
+    path("<int:pk>/appeal/", views.finding_appeal, name="finding-appeal"),
     path("<int:pk>/evidence/", views.finding_evidence_add, name="finding-evidence-add"),
     path("<int:pk>/comments/", views.finding_comment, name="finding-comment"),
     path("<int:pk>/rewalk/", views.finding_rewalk, name="finding-rewalk"),

@@ -21,8 +21,8 @@ from inspections.models import Mode, Walkthrough
 
 from . import actions, notifications, queries
 from core.categories import GROUP_OF
-from .forms import CommentForm, EvidenceForm, FileForm, ListFilterForm, MeasuresForm, MoveForm, RewalkForm
-from .models import OPEN_STATUSES, Comment, Finding, FindingStatus, FindingTransition
+from .forms import AppealForm, CommentForm, EvidenceForm, FileForm, ListFilterForm, MeasuresForm, MoveForm, RewalkForm
+from .models import UNFINISHED_STATUSES, Comment, Finding, FindingStatus, FindingTransition
 
 PAGE_SIZE = 50
 
@@ -53,7 +53,7 @@ def finding_list(request):
         if data.get("overdue"):
             findings = findings.filter(queries.overdue_q())
         if data.get("open"):
-            findings = findings.filter(status__in=OPEN_STATUSES)
+            findings = findings.filter(status__in=UNFINISHED_STATUSES)
         if data.get("mine"):
             findings = findings.filter(queries.mine_q(request.user))
         if data.get("sent_back"):
@@ -160,11 +160,15 @@ def finding_detail(request, pk):
     return _detail(request, finding)
 
 
-def _detail(request, finding, *, measures_form=None, error: str = "", status: int = 200):
+def _detail(request, finding, *, measures_form=None, error: str = "", appeal_form=None, appeal_error: str = "",
+            status: int = 200):
     moves = queries.finding_moves_for(request.user, finding)
     if queries.finding_may_rectify(request.user, finding):
         # The liaison submits with the measures, in the rectification panel: one step, nothing lost.
         moves = [to for to in moves if to != FindingStatus.SUBMITTED]
+    # The appeal has its own panel, with the reasons and the evidence files.
+    may_appeal = FindingStatus.APPEALED in moves
+    moves = [to for to in moves if to != FindingStatus.APPEALED]
     context = {
         "f": finding,
         "moves": [(to, FindingStatus(to).label) for to in moves],
@@ -177,6 +181,10 @@ def _detail(request, finding, *, measures_form=None, error: str = "", status: in
         "measures_form": measures_form or MeasuresForm(initial={"measures": finding.measures, "version": finding.version}),
         "measures_error": error,
     }
+    if may_appeal:
+        refusal = queries.appeal_refusal(finding)
+        context["appeal"] = {"refusal": refusal, "until": queries.appeal_deadline(finding),
+                             "form": appeal_form or AppealForm(initial={"version": finding.version}), "error": appeal_error}
     if is_office(request.user) and finding.service_item_id and finding.status in (FindingStatus.RECTIFYING, FindingStatus.SUBMITTED):
         context["rewalk_form"] = RewalkForm(leaders=walk_queries.leaders_plannable(request.user))
     return render(request, "findings/detail.html", context, status=status)
@@ -227,6 +235,29 @@ def finding_measures(request, pk):
     except ActionError as exc:
         return _detail(request, _finding(request, pk), measures_form=form, error=exc.message, status=400)
     messages.success(request, _("Submitted for verification.") if submit else _("Saved."))
+    return redirect("finding-detail", pk=pk)
+
+
+@require_POST
+@page
+def finding_appeal(request, pk):
+    """申诉: the department's liaison or head disputes the finding, with reasons and evidence. A refusal
+    shows the page again with what was typed, beside the reason."""
+    finding = get_object_or_404(queries.findings_visible(request.user), pk=pk)
+    if not queries.finding_may_move(request.user, finding, FindingStatus.APPEALED):
+        raise PermissionDenied
+    form = AppealForm(request.POST, request.FILES)
+    if not form.is_valid():
+        error = (_("Give the reasons for the appeal.") if not request.POST.get("note", "").strip()
+                 else "；".join(" ".join(e) for e in form.errors.values()))
+        return _detail(request, _finding(request, pk), appeal_form=form, appeal_error=error, status=400)
+    data = form.cleaned_data
+    try:
+        actions.finding_appeal(finding=finding, actor=request.user, note=data["note"], version=data["version"],
+                               uploads=data["files"])
+    except ActionError as exc:
+        return _detail(request, _finding(request, pk), appeal_form=form, appeal_error=exc.message, status=400)
+    messages.success(request, _("Appeal filed; the office will decide."))
     return redirect("finding-detail", pk=pk)
 
 

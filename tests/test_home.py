@@ -18,10 +18,10 @@ from inspections.models import Walkthrough
 from public.models import PublicRequest
 from tests.conftest import make_item, make_user
 
-OFFICE_LINES = ["to-assign", "to-verify", "overdue", "walks-week", "not-walked", "public-waiting"]
+OFFICE_LINES = ["to-assign", "to-verify", "to-decide", "overdue", "walks-week", "not-walked", "public-waiting"]
 LEADER_LINES = ["walks-in-progress", "walks-planned", "walks-month", "walks-month-done",
                 "findings-open", "findings-rectifying", "findings-submitted", "findings-overdue"]
-LIAISON_LINES = ["rectifying", "overdue", "submitted"]
+LIAISON_LINES = ["rectifying", "overdue", "submitted", "appealed"]
 
 
 def _walk(leader, item, date, to=()):
@@ -38,11 +38,12 @@ def _finding(office, department, item, title, *, to=(), due=None):
                                            title=title)
     liaison = department.users.filter(role=Role.LIAISON).first()
     for status in to:
-        actor = liaison if status == "submitted" else office
+        actor = liaison if status in ("submitted", "appealed") else office
         if status == "submitted":
             finding = finding_actions.finding_record_measures(finding=finding, actor=liaison, measures="已整改")
         finding = finding_actions.finding_transition(finding=finding, to=status, actor=actor,
-                                                     note="材料不全" if (finding.status, status) == ("submitted", "rectifying") else "",
+                                                     note="材料不全" if (finding.status, status) == ("submitted", "rectifying")
+                                                     or status == "appealed" else "",
                                                      due_date=due if status == "rectifying" else None)
     return finding
 
@@ -73,6 +74,7 @@ def seed(n, *, office, leader_a, leader_b, liaison_a, department_a, department_b
             _finding(office, department, item, f"待核实{i}", to=["rectifying", "submitted"], due=soon)
             _finding(office, department, item, f"被退回{i}", to=["rectifying", "submitted", "rectifying"], due=soon + datetime.timedelta(days=5))
             _finding(office, department, item, f"已销号{i}", to=["rectifying", "submitted", "closed"], due=soon)
+            _finding(office, department, item, f"申诉中{i}", to=["rectifying", "appealed"], due=soon)
         # department A's findings came from leader_a's walk: they are the head's own
         Finding.objects.filter(pk__gt=first, department=department_a).update(walkthrough=walked)
         PublicRequest.objects.create(kind="lead", code=f"W{n}{i:08d}", name="某企业", phone="13800000000", description="等待")
@@ -137,7 +139,7 @@ def test_the_counts_are_the_expected_ones(client, people):
     office = {k: line.count for k, line in lines_of(client.get("/")).items()}
     # two departments × two of each: open 4, submitted 4, overdue 4; walks today in both departments
     # (planned, in progress, completed for A; cancelled ones not counted); leader_b and leader_idle unwalked
-    assert office == {"to-assign": 4, "to-verify": 4, "overdue": 4, "walks-week": 2 * 2 + 2 * 2 + 2,
+    assert office == {"to-assign": 4, "to-verify": 4, "to-decide": 4, "overdue": 4, "walks-week": 2 * 2 + 2 * 2 + 2,
                       "not-walked": 2, "public-waiting": 2}
     client.force_login(people["leader_a"])
     leader = {k: line.count for k, line in lines_of(client.get("/")).items()}
@@ -145,7 +147,7 @@ def test_the_counts_are_the_expected_ones(client, people):
     assert leader["findings-open"] == 2 and leader["findings-rectifying"] == 6 and leader["findings-overdue"] == 2
     client.force_login(people["liaison_a"])
     liaison = {k: line.count for k, line in lines_of(client.get("/")).items()}
-    assert liaison == {"rectifying": 6, "overdue": 2, "submitted": 2}
+    assert liaison == {"rectifying": 6, "overdue": 2, "submitted": 2, "appealed": 2}
 
 
 def test_lines_with_nothing_show_zero_quietly(client, people):
