@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ActionError, Conflict, TransitionNotAllowed
 from core.uploads import evidence_store, generated_name
+from webhooks import events as webhook_events
 
 from . import queries
 from .checklists import BY_MODE
@@ -132,7 +133,20 @@ def walkthrough_transition(*, walkthrough: Walkthrough, to: str, actor, note: st
         update_fields += ["signature", "signed_at"]
     locked.save(update_fields=update_fields)
     WalkthroughTransition.objects.create(walkthrough=locked, from_status=from_status, to_status=to, actor=actor, note=note.strip()[:500])
+    if to == Status.COMPLETED:
+        webhook_events.emit(webhook_events.Event.WALKTHROUGH_COMPLETED, department_id=locked.department_id,
+                            data={"walkthrough": _webhook_data(locked)})
     return locked
+
+
+def _webhook_data(walkthrough: Walkthrough) -> dict:
+    completed_at = walkthrough.completed_at
+    return {
+        "id": walkthrough.pk, "status": walkthrough.status, "version": walkthrough.version,
+        "department": walkthrough.department_id, "service_item": walkthrough.service_item_id,
+        "leader": walkthrough.leader_id, "mode": walkthrough.mode,
+        "completed_at": timezone.localtime(completed_at).isoformat() if completed_at else None,
+    }
 
 
 def _require_loggable(walkthrough: Walkthrough, actor) -> None:
