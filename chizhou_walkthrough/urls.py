@@ -11,10 +11,11 @@ from accounts.decorators import page
 from accounts.forms import LoginForm
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
 from accounts.permissions import ReadsTheApiDocs
+from public import api as public_api
 from public import views as public
 from findings import api as findings_api
-from findings import certificate_views, dashboard_views
-from findings import notification_views
+from findings import certificate_api, certificate_views, dashboard_views
+from findings import notification_api, notification_views
 from findings.reports import api as reports_api
 from inspections import api as inspections_api
 from services import api as services_api
@@ -29,6 +30,9 @@ router.register("service-items", services_api.ServiceItemViewSet, basename="serv
 router.register("walkthroughs", inspections_api.WalkthroughViewSet, basename="walkthrough")
 router.register("findings", findings_api.FindingViewSet, basename="finding")
 router.register("reports", reports_api.ReportViewSet, basename="report")
+router.register("public-requests", public_api.PublicRequestViewSet, basename="public-request")
+router.register("notifications", notification_api.NotificationViewSet, basename="notification")
+router.register("certificate-problems", certificate_api.CertificateProblemViewSet, basename="certificate-problem")
 
 api_v1 = [
     path("", include(router.urls)),
