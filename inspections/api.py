@@ -4,23 +4,34 @@ Serializers only parse and render; the action functions decide and write; ``quer
 each caller sees, so an object outside the caller's wall answers 404 on every route.
 """
 
+import base64
+import binascii
+
 import django_filters
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, parsers, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
-from core.api import ID_REGEX, IdempotentMixin, IdFilter, IdNumberFilter, RejectUnknownKeys, perform_action
+from core.api import MAX_ID, ID_REGEX, IdempotentMixin, IdFilter, IdNumberFilter, RejectUnknownKeys, perform_action
 from services import queries as service_queries
 from services.models import Department, ServiceItem
 
 from . import actions, extensions, queries
-from .models import Mode, Status, TimelineEvent, Walkthrough
+from .checklists import questions_for
+from .models import Answer, ChecklistAnswer, EventCorrection, Evidence, Mode, Status, TimelineEvent, Walkthrough
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -41,6 +52,7 @@ class WalkthroughObservedSerializer(RejectUnknownKeys, serializers.Serializer):
     elapsed_minutes = _model_field("elapsed_minutes", api_name="elapsed_minutes")
     elapsed_days = _model_field("elapsed_days", api_name="elapsed_days")
     queue_minutes = _model_field("queue_minutes", api_name="queue_minutes")
+    online_depth = _model_field("observed_online_depth", api_name="online_depth")
 
 
 # model field → its place in the API body, for errors raised by the model's full_clean()
@@ -138,6 +150,128 @@ class WalkthroughEventSerializer(RejectUnknownKeys, serializers.ModelSerializer)
         model = TimelineEvent
         fields = ["id", "kind", "at", "device_at", "received_at", "withdrawn_at", "note"]
         read_only_fields = ["received_at", "withdrawn_at"]
+
+
+class DeviceTimeField(AwareDateTimeField):
+    """The phone's own time of a tap or a photo, kept as sent: with its offset, and not years off."""
+
+    default_error_messages = {"impossible": _("The device's time of the tap is impossible; check the phone's clock.")}
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not actions.device_time_possible(parsed):
+            self.fail("impossible")
+        return parsed
+
+
+class EventCorrectionSerializer(RejectUnknownKeys, serializers.Serializer):
+    """What the walk page's correction form offers: a new time or note, or the withdrawal with its reason."""
+
+    at = AwareDateTimeField(required=False, help_text=_("The corrected time; unchanged when left out."))
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True,
+                                 help_text=_("The corrected note; unchanged when left out."))
+    withdraw = serializers.BooleanField(required=False, default=False,
+                                        help_text=_("Withdraw the event: it stays on the timeline, marked."))
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="",
+                                   help_text=_("Why; required for a withdrawal."))
+
+    def validate(self, data):
+        if data["withdraw"] and not data["reason"].strip():
+            raise serializers.ValidationError({"reason": [_("Say why the event is withdrawn.")]})
+        return data
+
+
+class EventCorrectionResultSerializer(serializers.ModelSerializer):
+    """The trace a correction leaves (old and new values), with the event as it is now."""
+
+    event = WalkthroughEventSerializer(read_only=True)
+
+    class Meta:
+        model = EventCorrection
+        fields = ["id", "event", "actor", "made_at", "old_at", "new_at", "old_note", "new_note", "withdrawn", "reason"]
+        read_only_fields = fields
+
+
+class WalkthroughEvidenceSerializer(serializers.ModelSerializer):
+    """A photo or PDF of the walkthrough, or of one of its events or checklist answers."""
+
+    download_url = serializers.SerializerMethodField(
+        help_text=_("The permission-checked download (for a signed-in browser session)."))
+    question = serializers.SlugRelatedField(
+        source="answer", slug_field="question", read_only=True,
+        help_text=_("The checklist question whose answer the file belongs to, if any."))
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "content_type", "size", "original_name", "uploaded_at", "device_at", "uploaded_by",
+                  "event", "question", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, evidence) -> str:
+        return self.context["request"].build_absolute_uri(evidence.get_absolute_url())
+
+
+class WalkthroughEvidenceUploadSerializer(RejectUnknownKeys, serializers.Serializer):
+    """A multipart upload: the file, and what it belongs to."""
+
+    file = serializers.FileField(help_text=_("A photo (JPEG, PNG, WebP, HEIC) or a PDF, checked by its content."))
+    event = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID,
+                                     help_text=_("The id of one of this walkthrough's events the file belongs to."))
+    question = serializers.CharField(required=False, allow_blank=True, max_length=32,
+                                     help_text=_("The code of an answered checklist question the file belongs to."))
+    device_at = DeviceTimeField(required=False, allow_null=True,
+                                help_text=_("When the photo was taken, as the device says; kept as sent."))
+
+
+class ChecklistAnswerSerializer(serializers.Serializer):
+    """One question of the walkthrough's mode, with the answer given so far (null fields while unanswered)."""
+
+    question = serializers.CharField(help_text=_("The question's stable code."))
+    section = serializers.CharField()
+    text = serializers.CharField()
+    category = serializers.CharField(help_text=_("The finding category a “problem” answer files under."))
+    answer = serializers.ChoiceField(choices=Answer.choices, allow_null=True)
+    note = serializers.CharField(allow_blank=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+    answered_by = serializers.IntegerField(allow_null=True, help_text=_("The user id of who answered."))
+    device_at = serializers.DateTimeField(allow_null=True)
+
+
+def _answer_row(question, row: ChecklistAnswer | None) -> dict:
+    return {
+        "question": question.code, "section": str(question.section), "text": str(question.text),
+        "category": question.category, "answer": row.answer if row else None, "note": row.note if row else "",
+        "answered_at": row.answered_at if row else None, "answered_by": row.answered_by_id if row else None,
+        "device_at": row.device_at if row else None,
+    }
+
+
+class ChecklistAnswerSetSerializer(RejectUnknownKeys, serializers.Serializer):
+    answer = serializers.ChoiceField(choices=Answer.choices)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    device_at = DeviceTimeField(required=False, allow_null=True,
+                                help_text=_("When the head answered, as the device says; kept as sent."))
+
+
+class SignatureField(serializers.CharField):
+    """The head's drawing as a data URL (``data:image/png;base64,…``), as the walk page's signature pad sends it."""
+
+    default_error_messages = {"not_png": _("The signature must be a PNG drawn on the screen.")}
+
+    def to_internal_value(self, value) -> bytes:
+        head, _sep, data = super().to_internal_value(value).partition(",")
+        if head != "data:image/png;base64":
+            self.fail("not_png")
+        try:
+            return base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            self.fail("not_png")
+
+
+class WalkthroughCompleteSerializer(WalkthroughMoveSerializer):
+    signature = SignatureField(
+        required=False, allow_blank=True, allow_null=True,
+        help_text=_("The head's signature: a PNG data URL (data:image/png;base64,…), at most 512 KB."))
 
 
 class WalkthroughErrorSerializer(serializers.Serializer):
@@ -273,12 +407,13 @@ class WalkthroughViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.Retrieve
                                version=version)
         return self._render(walkthrough)
 
-    def _move(self, request, to: str):
+    def _move(self, request, to: str, serializer_class=WalkthroughMoveSerializer):
         walkthrough = self.get_object()
-        serializer = WalkthroughMoveSerializer(data=request.data)
+        serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         walkthrough = _perform(actions.walkthrough_transition, walkthrough=walkthrough, to=to, actor=request.user,
-                               note=serializer.validated_data["note"], version=serializer.validated_data.get("version"))
+                               note=data["note"], version=data.get("version"), signature=data.get("signature") or None)
         return self._render(walkthrough)
 
     @_move_schema("Start: planned → in progress")
@@ -286,10 +421,14 @@ class WalkthroughViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.Retrieve
     def start(self, request, pk=None):
         return self._move(request, Status.IN_PROGRESS)
 
-    @_move_schema("Complete: in progress → completed")
+    @extend_schema(
+        summary="Complete: in progress → completed",
+        description="May carry the head's drawn signature, as the walk page's signature pad sends it.",
+        request=WalkthroughCompleteSerializer, responses={200: WalkthroughSerializer, **_ERRORS},
+    )
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
-        return self._move(request, Status.COMPLETED)
+        return self._move(request, Status.COMPLETED, WalkthroughCompleteSerializer)
 
     @_move_schema("Cancel: planned or in progress → cancelled")
     @action(detail=True, methods=["post"])
@@ -319,3 +458,97 @@ class WalkthroughViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.Retrieve
         event = _perform(actions.event_add, walkthrough=walkthrough, actor=request.user, kind=data["kind"],
                          note=data.get("note", ""), at=data.get("at"), device_at=data.get("device_at"))
         return Response(WalkthroughEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Correct or withdraw a timeline event",
+        description="Before the walkthrough is completed. The old time and note stay in the answer and on the "
+                    "walk page; a withdrawn event stays on the timeline with `withdrawn_at`.",
+        parameters=[OpenApiParameter("event_id", int, OpenApiParameter.PATH, description="The event's id.")],
+        request=EventCorrectionSerializer,
+        responses={201: EventCorrectionResultSerializer, 400: _ERRORS[400], 403: _ERRORS[403],
+                   404: OpenApiResponse(WalkthroughErrorSerializer,
+                                        description="No such walkthrough or event, or one outside the caller's wall.")},
+    )
+    @action(detail=True, methods=["post"], url_path=rf"events/(?P<event_id>{ID_REGEX})/correct", url_name="event-correct")
+    def event_correct(self, request, pk=None, event_id=None):
+        walkthrough = self.get_object()
+        event = get_object_or_404(walkthrough.events.all(), pk=event_id)
+        serializer = EventCorrectionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        correction = _perform(actions.event_correct, event=event, actor=request.user, at=data.get("at"),
+                              note=data.get("note"), withdraw=data["withdraw"], reason=data["reason"])
+        return Response(EventCorrectionResultSerializer(correction).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"], summary="The walkthrough's photos and PDFs",
+        description="Oldest first, cursor-paginated. Each names the event or checklist question it belongs to, if any.",
+        responses={200: WalkthroughEvidenceSerializer(many=True), 404: _ERRORS[404]},
+    )
+    @extend_schema(
+        methods=["POST"], summary="Attach a photo or PDF",
+        description="multipart/form-data. The type is decided by the content (a HEIC photo is stored as a JPEG); "
+                    "a file larger than the limit (10 MB by default) is refused unread. While the walkthrough is "
+                    "planned or in progress.",
+        request={"multipart/form-data": WalkthroughEvidenceUploadSerializer},
+        responses={201: WalkthroughEvidenceSerializer, 400: _ERRORS[400], 403: _ERRORS[403], 404: _ERRORS[404],
+                   415: OpenApiResponse(WalkthroughErrorSerializer, description="Not sent as multipart/form-data.")},
+    )
+    @action(detail=True, methods=["get", "post"], filter_backends=[], ordering=("uploaded_at", "id"),
+            parser_classes=[parsers.MultiPartParser])
+    def evidence(self, request, pk=None):
+        walkthrough = self.get_object()
+        if request.method == "GET":
+            # the answer's question code comes with the row: one query for the page
+            page = self.paginate_queryset(walkthrough.evidence.select_related("answer"))
+            return self.get_paginated_response(WalkthroughEvidenceSerializer(page, many=True, context=self.get_serializer_context()).data)
+        serializer = WalkthroughEvidenceUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        event = answer = None
+        if data.get("event") is not None:
+            event = walkthrough.events.filter(pk=data["event"]).first()
+            if event is None:
+                raise serializers.ValidationError({"event": [_("This walkthrough has no such event.")]})
+        if data.get("question"):
+            answer = walkthrough.answers.filter(question=data["question"]).first()
+            if answer is None:
+                raise serializers.ValidationError({"question": [_("Answer the question before attaching a photo to it.")]})
+        evidence = _perform(actions.evidence_add, walkthrough=walkthrough, actor=request.user, upload=data["file"],
+                            event=event, answer=answer, device_at=data.get("device_at"))
+        evidence.answer = answer  # rendered without asking again
+        return Response(WalkthroughEvidenceSerializer(evidence, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="The checklist of the walkthrough's mode",
+        description="Every question of the mode in the page's order, with the answer given so far "
+                    "(`answer` null while unanswered). Not paginated: a mode has at most a few dozen questions.",
+        responses={200: ChecklistAnswerSerializer(many=True), 404: _ERRORS[404]},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def answers(self, request, pk=None):
+        walkthrough = self.get_object()
+        given = {row.question: row for row in walkthrough.answers.all()}
+        rows = [_answer_row(q, given.get(q.code)) for q in questions_for(walkthrough.mode)]
+        return Response(ChecklistAnswerSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="Answer a checklist question",
+        description="Sets (or changes) the answer and its note, while the walkthrough is planned or in progress. "
+                    "A question that is not part of the mode's checklist: 400.",
+        parameters=[OpenApiParameter("question", str, OpenApiParameter.PATH, pattern=r"^[a-z_]{1,32}$",
+                                     description="The question's code, as `answers/` lists it.")],
+        request=ChecklistAnswerSetSerializer,
+        responses={200: ChecklistAnswerSerializer, 400: _ERRORS[400], 403: _ERRORS[403], 404: _ERRORS[404]},
+    )
+    @action(detail=True, methods=["post"], url_path=r"answers/(?P<question>[a-z_]{1,32})", url_name="answer")
+    def answer(self, request, pk=None, question=None):
+        walkthrough = self.get_object()
+        serializer = ChecklistAnswerSetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        row = _perform(actions.checklist_answer_set, walkthrough=walkthrough, actor=request.user, question=question,
+                       answer=data["answer"], note=data["note"], device_at=data.get("device_at"))
+        questions = {q.code: q for q in questions_for(walkthrough.mode)}
+        return Response(ChecklistAnswerSerializer(_answer_row(questions[row.question], row)).data)

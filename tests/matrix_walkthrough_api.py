@@ -39,6 +39,16 @@ def _url(o, department="a", suffix="", *, started=False):
     return f"/api/v1/walkthroughs/{_walk(o, department, started=started).pk}/{suffix}"
 
 
+def _event(o):
+    """An event on department A's started walkthrough (a fresh one per case)."""
+    from inspections import actions
+
+    if "event_a" not in o:
+        o["event_a"] = actions.event_add(walkthrough=_walk(o, "a", started=True), actor=o["users"]["leader_a"],
+                                         kind="queueing", note="排队")
+    return o["event_a"]
+
+
 def _plan_payload(o):
     return {"service_item": o["item_a"].pk, "leader": o["users"]["leader_a"].pk, "mode": "simulate",
             "scheduled_for": "2026-03-02"}
@@ -74,5 +84,29 @@ MATRIX: dict[str, list[Case]] = {
              data=lambda o: {"kind": "consultation", "note": "咨询台"}),
         Case(lambda o: _url(o, suffix="events/"), REFUSED_A, method="post",
              data=lambda o: {"kind": "consultation"}, note="nothing is logged before the start"),
+    ],
+    "v1:walkthrough-event-correct": [
+        Case(lambda o: _url(o, suffix=f"events/{_event(o).pk}/correct/", started=True), CREATE_A, method="post",
+             data=lambda o: {"note": "排队二十分钟"}),
+        Case(lambda o: _url(o, suffix=f"events/{_event(o).pk}/correct/", started=True), REFUSED_A, method="post",
+             data=lambda o: {"withdraw": True}, note="a withdrawal needs its reason"),
+        Case(lambda o: _url(o, suffix="events/999999/correct/", started=True), {**WRITE_A, "office": 404, "leader_a": 404},
+             method="post", data=lambda o: {"note": "x"}, note="no such event on this walkthrough"),
+    ],
+    "v1:walkthrough-evidence": [
+        Case(lambda o: _url(o, suffix="evidence/"), READ_A),
+        Case(lambda o: _url(o, "b", suffix="evidence/"), READ_B),
+        Case(lambda o: _url(o, suffix="evidence/", started=True), REFUSED_A, method="post",
+             note="multipart without a file: 400 for who may attach; an upload itself in test_walkthrough_api_parity.py"),
+    ],
+    "v1:walkthrough-answers": [
+        Case(lambda o: _url(o, suffix="answers/"), READ_A),
+        Case(lambda o: _url(o, "b", suffix="answers/"), READ_B),
+    ],
+    "v1:walkthrough-answer": [
+        Case(lambda o: _url(o, suffix="answers/sim_materials/"), WRITE_A, method="post",
+             data=lambda o: {"answer": "problem", "note": "要求提供已取消的证明"}),
+        Case(lambda o: _url(o, suffix="answers/el_materials/"), REFUSED_A, method="post",
+             data=lambda o: {"answer": "ok"}, note="an inspection question on a simulated case"),
     ],
 }
