@@ -10,27 +10,36 @@ from collections.abc import Mapping
 import django_filters
 from django import forms
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent, build_choice_description_list
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.settings import ISO_8601, api_settings
 
+from accounts.models import User
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
-from core.api import ID_REGEX, CursorPagination, IdempotentMixin, IdFilter, RejectUnknownKeys, perform_action
+from core.api import MAX_ID, ID_REGEX, CursorPagination, IdempotentMixin, IdFilter, RejectUnknownKeys, perform_action
+from core.errors import ConflictApiError
+from inspections import actions as inspection_actions
 from inspections import queries as inspection_queries
-from inspections.models import Walkthrough
+from inspections.actions import device_time_possible
+from inspections.api import AwareDateTimeField, WalkthroughSerializer
+from inspections.models import Mode, Walkthrough
+from inspections.models import Status as WalkthroughStatus
 from services.models import Department
 
 from . import actions, queries
 from core.categories import Category
-from .models import OPEN_STATUSES, Finding, FindingStatus, FindingTransition, Severity
+from .models import OPEN_STATUSES, Comment, Finding, FindingEvidence, FindingStatus, FindingTransition, Severity
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -225,6 +234,122 @@ class FindingErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+# --- rectification, evidence, comments, bulk assignment, re-walks, proposals (the pages' writes) -----
+
+
+class FindingMeasuresSerializer(RejectUnknownKeys, serializers.Serializer):
+    """What the department did; with ``submit`` also sent for verification, together or not at all."""
+
+    # Not trimmed here: finding_submit decides that measures of blanks are no measures (and then
+    # records nothing), as the page's one step does.
+    measures = serializers.CharField(max_length=4000, allow_blank=True, trim_whitespace=False,
+                                     help_text=_("The rectification measures, replacing those recorded before."))
+    version = serializers.IntegerField(min_value=1, help_text=_("The version the client last saw; a stale one gets 409."))
+    submit = serializers.BooleanField(default=False, help_text=_("Also submit for verification (rectifying → submitted), "
+                                                                 "in the same step: all or nothing."))
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                 help_text=_("A note for the history of the submission; used only with submit."))
+
+    def validate(self, attrs):
+        # Saving nothing is refused as the page's form refuses it; submitting it is finding_submit's refusal.
+        if not attrs["submit"] and not attrs["measures"].strip():
+            raise serializers.ValidationError({"measures": [self.fields["measures"].error_messages["blank"]]})
+        return attrs
+
+
+class FindingEvidenceSerializer(serializers.ModelSerializer):
+    """A photo or PDF of a finding; the file itself is served by ``download_url`` to whoever may see the finding."""
+
+    download_url = serializers.SerializerMethodField(help_text=_("Where the file is served, after the same permission check."))
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True, help_text=_("The username of who added it."))
+
+    class Meta:
+        model = FindingEvidence
+        fields = ["id", "download_url", "original_name", "content_type", "size", "uploaded_by", "uploaded_at", "device_at"]
+        read_only_fields = fields
+
+    def get_download_url(self, evidence) -> str:
+        url = reverse("finding-evidence-download", args=[evidence.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+class FindingEvidenceUploadSerializer(RejectUnknownKeys, serializers.Serializer):
+    file = serializers.FileField(help_text=_("A photo (JPEG, PNG, WebP, HEIC) or a PDF; the type is decided by the content."))
+    device_at = AwareDateTimeField(required=False, allow_null=True,
+                                   help_text=_("When the phone took the photo, kept as sent (a photo sent later keeps its time)."))
+
+    def validate_device_at(self, value):
+        if value is not None and not device_time_possible(value):
+            raise serializers.ValidationError(_("The device's time of the photo is impossible; check the phone's clock."))
+        return value
+
+
+class FindingCommentSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.username", read_only=True, help_text=_("The username of who wrote it."))
+    author_name = serializers.CharField(source="author", read_only=True, help_text=_("Their name as shown in the pages."))
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "author_name", "body", "created_at"]
+        read_only_fields = fields
+
+
+class FindingCommentCreateSerializer(RejectUnknownKeys, serializers.Serializer):
+    body = serializers.CharField(max_length=4000, help_text=_("The comment."))
+
+
+class FindingBulkAssignSerializer(RejectUnknownKeys, serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=500,
+        help_text=_("The findings to assign; those not open, and those the caller cannot see, are left as they are."),
+    )
+    due_date = serializers.DateField(required=False, allow_null=True,
+                                     help_text=_("The rectification deadline of all of them; defaults by each one's severity."))
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                 help_text=_("A note for each finding's history."))
+
+
+class FindingBulkAssignResultSerializer(serializers.Serializer):
+    assigned = serializers.IntegerField(help_text=_("How many findings were assigned."))
+
+
+class _PlannableLeaderField(serializers.PrimaryKeyRelatedField):
+    # The heads the page offers (inspections.queries.leaders_plannable): the office's are every active head.
+    def get_queryset(self):
+        return inspection_queries.leaders_plannable(self.context["request"].user)
+
+
+class FindingRewalkSerializer(RejectUnknownKeys, serializers.Serializer):
+    leader = _PlannableLeaderField(queryset=User.objects.none(), help_text=_("The head who walks the item again."))
+    scheduled_for = serializers.DateField(help_text=_("The day of the re-walk, from today on."))
+
+    def validate_scheduled_for(self, value):
+        if value < timezone.localdate():
+            raise serializers.ValidationError(_("Choose a date from today on."))
+        return value
+
+
+class FindingProposalSerializer(serializers.Serializer):
+    """Where a completed walkthrough met more than the catalog declares: a finding proposed, not yet filed."""
+
+    key = serializers.CharField(help_text=_("Which figure: materials, visits, steps, time or online."))
+    category = serializers.ChoiceField(choices=Category.choices)
+    title = serializers.CharField()
+
+
+class FindingProposalQuerySerializer(serializers.Serializer):
+    walkthrough = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class FindingProposalDecisionSerializer(RejectUnknownKeys, serializers.Serializer):
+    walkthrough = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=_("The walkthrough that proposed it."))
+    key = serializers.CharField(max_length=32, help_text=_("The proposal's key, as listed."))
+    decision = serializers.ChoiceField(choices=[("confirm", _("file it as a finding")), ("discard", _("discard it"))])
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.MINOR,
+                                       help_text=_("The finding's severity; used only when confirming."))
+
+
 # --- filters ----------------------------------------------------------------------------------
 
 
@@ -348,6 +473,14 @@ class FindingSyncPagination(CursorPagination):
         return self.page
 
 
+class EvidencePagination(CursorPagination):
+    ordering = ("uploaded_at", "id")  # oldest first, as the finding's page shows them
+
+
+class CommentPagination(CursorPagination):
+    ordering = ("created_at", "id")
+
+
 # --- the view ---------------------------------------------------------------------------------
 
 
@@ -464,3 +597,207 @@ class FindingViewSet(IdempotentMixin, mixins.CreateModelMixin, mixins.ListModelM
         finding = self.get_object()
         rows = finding.transitions.select_related("actor").order_by("at", "id")
         return Response(FindingHistorySerializer(rows, many=True).data)
+
+    # --- the pages' other writes, through the same action functions and permission checks ----------------
+
+    @staticmethod
+    def _require(allowed: bool, message) -> None:
+        # The page's check, made before the body is read: who may not do this learns that first.
+        if not allowed:
+            raise exceptions.PermissionDenied(message)
+
+    @extend_schema(
+        summary="Record the rectification measures (and submit)",
+        description="The department's liaison, while the finding is being rectified. With `submit: true` the measures are "
+                    "recorded and the finding submitted for verification in one step: both or neither (measures of "
+                    "blanks are refused and nothing changes). Answers the finding, with its new `version`.",
+        request=FindingMeasuresSerializer,
+        responses={200: FindingSerializer, **_ERRORS},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def measures(self, request, pk=None):
+        finding = self.get_object()
+        self._require(queries.finding_may_rectify(request.user, finding),
+                      _("Only the department's liaison records rectification, while it is under way."))
+        serializer = FindingMeasuresSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data["submit"]:
+            finding = perform_action(actions.finding_submit, finding=finding, actor=request.user, measures=data["measures"],
+                                     version=data["version"], note=data["note"])
+        else:
+            finding = perform_action(actions.finding_record_measures, finding=finding, actor=request.user,
+                                     measures=data["measures"], version=data["version"])
+        return self._render(finding)
+
+    @extend_schema(
+        methods=["GET"], summary="The finding's photos and documents",
+        description="Oldest first, cursor-paginated. `download_url` serves the file to whoever may see the finding.",
+        responses={200: FindingEvidenceSerializer(many=True), 404: _ERRORS[404]},
+    )
+    @extend_schema(
+        methods=["POST"], summary="Add a photo or PDF",
+        description="Multipart: `file`, and `device_at` (when the phone took it). Whoever filed the finding, or the "
+                    "office, while it is open; the department's liaison while it is being rectified. The type is "
+                    "decided by the content, not the name: anything but a photo or a readable PDF, or a file over "
+                    "the size limit, is a 400 and nothing is stored.",
+        request={"multipart/form-data": FindingEvidenceUploadSerializer},
+        responses={201: FindingEvidenceSerializer, 400: _ERRORS[400], 403: _ERRORS[403], 404: _ERRORS[404]},
+    )
+    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=EvidencePagination,
+            parser_classes=[parsers.MultiPartParser])
+    def evidence(self, request, pk=None):
+        finding = self.get_object()
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            page = self.paginate_queryset(finding.evidence.select_related("uploaded_by"))
+            return self.get_paginated_response(FindingEvidenceSerializer(page, many=True, context=context).data)
+        self._require(queries.finding_may_attach(request.user, finding),
+                      _("Photos are added by whoever filed the finding while it is open, and by the department's "
+                        "liaison while it is being rectified."))
+        serializer = FindingEvidenceUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        device_at = serializer.validated_data.get("device_at")
+        with transaction.atomic():
+            evidence = perform_action(actions.finding_evidence_add, finding=finding, actor=request.user,
+                                      upload=serializer.validated_data["file"])
+            if device_at is not None:
+                # finding_evidence_add does not take the phone's time yet (a change to findings/actions.py is
+                # proposed); until then it is set here, in the same transaction as the photo.
+                FindingEvidence.objects.filter(pk=evidence.pk).update(device_at=device_at)
+                evidence.device_at = device_at
+        return Response(FindingEvidenceSerializer(evidence, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"], summary="The finding's comments",
+        description="Oldest first, cursor-paginated.",
+        responses={200: FindingCommentSerializer(many=True), 404: _ERRORS[404]},
+    )
+    @extend_schema(
+        methods=["POST"], summary="Comment on a finding",
+        description="Anyone who can see the finding, except API clients.",
+        request=FindingCommentCreateSerializer,
+        responses={201: FindingCommentSerializer, 400: _ERRORS[400], 403: _ERRORS[403], 404: _ERRORS[404]},
+    )
+    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=CommentPagination)
+    def comments(self, request, pk=None):
+        finding = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(finding.comments.select_related("author"))
+            return self.get_paginated_response(FindingCommentSerializer(page, many=True).data)
+        self._require(queries.finding_may_comment(request.user, finding), _("API clients have read-only access."))
+        serializer = FindingCommentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        comment = perform_action(actions.comment_add, finding=finding, actor=request.user,
+                                 body=serializer.validated_data["body"])
+        return Response(FindingCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Assign many findings at once",
+        description="The office: every open finding among `ids` goes to rectifying with the same deadline and note; the "
+                    "others, and ids the caller cannot see, are left as they are. All in one transaction: a refusal "
+                    "(a deadline in the past) assigns none.",
+        request=FindingBulkAssignSerializer,
+        responses={200: FindingBulkAssignResultSerializer, 400: _ERRORS[400],
+                   403: OpenApiResponse(FindingErrorSerializer, description="Only the office assigns findings.")},
+    )
+    @action(detail=False, methods=["post"], url_path="bulk-assign", filter_backends=[])
+    def bulk_assign(self, request):
+        self._require(queries.is_office(request.user), _("Only the office assigns findings."))
+        serializer = FindingBulkAssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        assigned = perform_action(
+            actions.finding_bulk_assign,
+            findings=queries.findings_visible(request.user).filter(pk__in=data["ids"]).select_for_update(),
+            actor=request.user, due_date=data.get("due_date"), note=data["note"],
+        )
+        return Response({"assigned": assigned})
+
+    @extend_schema(
+        summary="Schedule a re-walk of the finding's item",
+        description="The office plans an incognito inspection (回头看) of the finding's service item, to verify the "
+                    "rectification; `leader` is any active head. Answers the new walkthrough.",
+        request=FindingRewalkSerializer,
+        responses={201: WalkthroughSerializer, 400: _ERRORS[400],
+                   403: OpenApiResponse(FindingErrorSerializer, description="Only the office schedules a re-walk."),
+                   404: _ERRORS[404]},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def rewalk(self, request, pk=None):
+        finding = self.get_object()
+        self._require(queries.is_office(request.user), _("Only the office schedules a re-walk of a finding."))
+        serializer = FindingRewalkSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        if finding.service_item_id is None:
+            raise exceptions.ValidationError({"detail": _("This finding names no service item to walk again.")})
+        walkthrough = perform_action(
+            inspection_actions.walkthrough_plan, actor=request.user, service_item=finding.service_item,
+            leader=serializer.validated_data["leader"], mode=Mode.INSPECT, identity="incognito", channel="window",
+            scheduled_for=serializer.validated_data["scheduled_for"], rewalk_of=finding,
+        )
+        return Response(WalkthroughSerializer(walkthrough, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+    def _proposal_walkthrough(self, walkthrough_id: int) -> Walkthrough:
+        # The walkthrough is the proposal's address, like a path: outside the wall it does not exist (404).
+        walkthrough = get_object_or_404(inspection_queries.walkthroughs_visible(self.request.user)
+                                        .select_related("service_item"), pk=walkthrough_id)
+        self._require(inspection_queries.walkthrough_may_file(self.request.user, walkthrough),
+                      _("Only the walkthrough's own leader or the office may file findings from it."))
+        return walkthrough
+
+    @staticmethod
+    def _open_proposals(walkthrough: Walkthrough) -> "list[dict]":  # (a bare list here is the list action)
+        # As the walkthrough's page: proposals are made from the figures of a completed walkthrough.
+        if walkthrough.status != WalkthroughStatus.COMPLETED:
+            return []
+        return inspection_queries.walkthrough_proposals(walkthrough)
+
+    @extend_schema(
+        methods=["GET"], summary="A walkthrough's open proposals",
+        description="Where a completed walkthrough met more than the catalog declares (materials, visits, steps, time) "
+                    "or less online depth: findings proposed and not yet confirmed or discarded. For the walkthrough's "
+                    "own head and the office. The whole list, not paginated (at most five).",
+        parameters=[OpenApiParameter("walkthrough", int, required=True, description="The walkthrough's id.")],
+        responses={200: FindingProposalSerializer(many=True), 400: _ERRORS[400],
+                   403: OpenApiResponse(FindingErrorSerializer, description="Only the walkthrough's head or the office."),
+                   404: OpenApiResponse(FindingErrorSerializer, description="No such walkthrough, or one outside the wall.")},
+    )
+    @extend_schema(
+        methods=["POST"], summary="Confirm or discard a proposal",
+        description="`confirm` files the proposal as a finding of the walkthrough (201, the finding); `discard` drops it "
+                    "(204). A proposal decided already, by anyone, is a 409: the decision conflicts with one made "
+                    "meanwhile.",
+        request=FindingProposalDecisionSerializer,
+        responses={201: FindingSerializer, 204: OpenApiResponse(description="Discarded."), 400: _ERRORS[400],
+                   403: OpenApiResponse(FindingErrorSerializer, description="Only the walkthrough's head or the office."),
+                   404: OpenApiResponse(FindingErrorSerializer, description="No such walkthrough, or one outside the wall."),
+                   409: OpenApiResponse(FindingErrorSerializer, description="The proposal was decided already.")},
+    )
+    @action(detail=False, methods=["get", "post"], filter_backends=[], pagination_class=None)
+    def proposals(self, request):
+        if request.method == "GET":
+            query = FindingProposalQuerySerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            walkthrough = self._proposal_walkthrough(query.validated_data["walkthrough"])
+            return Response(FindingProposalSerializer(self._open_proposals(walkthrough), many=True).data)
+        serializer = FindingProposalDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        walkthrough = self._proposal_walkthrough(data["walkthrough"])
+        key = data["key"]
+        proposal = next((p for p in self._open_proposals(walkthrough) if p["key"] == key), None)
+        if proposal is None:
+            if key in (walkthrough.discarded_proposals or []) or walkthrough.findings.filter(proposal_key=key).exists():
+                raise ConflictApiError(_("This proposal has already been decided."))
+            if walkthrough.status != WalkthroughStatus.COMPLETED:
+                raise exceptions.ValidationError({"detail": _("Proposals are decided once the walkthrough is completed.")})
+            raise exceptions.ValidationError({"key": [_("This walkthrough makes no such proposal.")]})
+        if data["decision"] == "discard":
+            perform_action(actions.proposal_discard, walkthrough=walkthrough, actor=request.user, key=key)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        finding = perform_action(actions.finding_file, actor=request.user, walkthrough=walkthrough,
+                                 category=proposal["category"], title=proposal["title"][:200], proposal_key=key,
+                                 severity=data["severity"])
+        return self._render(finding, status.HTTP_201_CREATED)
