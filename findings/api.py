@@ -642,7 +642,8 @@ class FindingViewSet(IdempotentMixin, mixins.CreateModelMixin, mixins.ListModelM
                     "decided by the content, not the name: anything but a photo or a readable PDF, or a file over "
                     "the size limit, is a 400 and nothing is stored.",
         request={"multipart/form-data": FindingEvidenceUploadSerializer},
-        responses={201: FindingEvidenceSerializer, 400: _ERRORS[400], 403: _ERRORS[403], 404: _ERRORS[404]},
+        responses={201: FindingEvidenceSerializer, 400: _ERRORS[400], 403: _ERRORS[403], 404: _ERRORS[404],
+                   415: OpenApiResponse(FindingErrorSerializer, description="Not sent as multipart/form-data.")},
     )
     @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=EvidencePagination,
             parser_classes=[parsers.MultiPartParser])
