@@ -22,6 +22,7 @@ from services.models import Department
 
 from core.categories import GROUP_OF, CategoryGroup
 from .models import OPEN_STATUSES, Finding, FindingStatus, Tally
+from .queries import appeal_counts
 
 
 @dataclass(frozen=True)
@@ -290,10 +291,18 @@ def dashboard_figures(*, scope_department_id: int | None, filters: Filters, toda
     for d in departments.values():
         d["idle"] = not d["walk_planned"]
     ranking = sorted(departments.values(), key=lambda d: (-d["walk_done"], -d["on_time"], d["overdue"], d["name"]))
+    # Appeals (申诉复核) on the findings filed in the period, per department: one query on the history.
+    appealed = appeal_counts(_scoped(Finding.objects.all(), scope_department_id, filters)
+                             .filter(_filed_between(filters.period_start, filters.period_end)))
+    names = {d["id"]: d.get("name", "") for d in departments.values()}
+    appeals = sorted(({"id": dept_id, "name": names.get(dept_id, ""), **row} for dept_id, row in appealed.items()),
+                     key=lambda r: (-r["made"], r["name"]))
     figures = {
         "totals": totals, "by_status": by_status, "by_severity": counts.by["severity"],
         "by_category": counts.by["category"], "by_group": by_group, "by_mode": by_mode, "ranking": ranking,
         "walk_planned": sum(m["planned"] for m in by_mode.values()), "walk_done": sum(m["done"] for m in by_mode.values()),
+        "appeals": appeals,
+        "appeal_totals": {key: sum(r[key] for r in appeals) for key in ("made", "upheld", "accepted", "pending")},
     }
     if scope_department_id is not None:
         figures["city"] = city_averages(filters=Filters(period_start=filters.period_start, period_end=filters.period_end), today=today)

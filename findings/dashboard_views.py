@@ -86,6 +86,9 @@ def dashboard(request):
     }
     categories = [{"code": c, "label": Category(c).label, "n": n, "link": link("finding-list", category=c)}
                   for c, n in sorted(figures["by_category"].items(), key=lambda kv: -kv[1])]
+    for row in figures["appeals"]:
+        row["link"] = _link("finding-list", Filters(period_start=filters.period_start, period_end=filters.period_end,
+                                                    department_id=row["id"]), status=FindingStatus.APPEALED)
     for row in figures["ranking"]:
         row["link"] = _link("finding-list", Filters(period_start=filters.period_start, period_end=filters.period_end,
                                                     department_id=row["id"]))
@@ -94,7 +97,7 @@ def dashboard(request):
         "links": {
             "findings": link("finding-list"), "closed": link("finding-list", status="closed"),
             "overdue": link("finding-list", overdue="on"), "walk_done": link("walkthrough-list", status="completed"),
-            "walks": link("walkthrough-list", active=1),
+            "walks": link("walkthrough-list", active=1), "appealed": link("finding-list", status=FindingStatus.APPEALED),
         },
         "export_query": request.GET.urlencode(), "today": timezone.localdate(),
     })

@@ -47,6 +47,18 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files under one name (Django's documented recipe): a list, each file checked as one."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, (list, tuple)) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(one, initial) for one in files if one]
+
+
 class AppealForm(forms.Form):
     """申诉: the department's reasons, required, and up to ``MAX_FILES`` photos or PDFs as evidence."""
 
@@ -54,11 +66,11 @@ class AppealForm(forms.Form):
 
     note = forms.CharField(label=_("Reasons for the appeal"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
     version = forms.IntegerField(min_value=1)
-    files = forms.FileField(label=_("Evidence (photos or PDFs, optional)"), required=False, widget=MultipleFileInput(
+    files = MultipleFileField(label=_("Evidence (photos or PDFs, optional)"), required=False, widget=MultipleFileInput(
         attrs={"accept": "image/*,application/pdf"}))
 
     def clean_files(self):
-        files = self.files.getlist("files")
+        files = self.cleaned_data["files"]
         if len(files) > self.MAX_FILES:
             raise forms.ValidationError(_("Attach at most %(n)d files.") % {"n": self.MAX_FILES})
         return files

@@ -80,6 +80,14 @@ def test_every_write_path_keeps_the_tally_exact(office, leader_a, liaison_a, dep
     finding = actions.finding_transition(finding=finding, to="submitted", actor=liaison_a)
     actions.finding_transition(finding=finding, to="closed", actor=office, ledger={"materials_cut": 2, "visits_cut": 1})
     assert stored() == recount()
+    # an appeal stops the clock (its deadline leaves the "opendue" rows), a decision starts it again
+    disputed = actions.finding_file(actor=office, category="hotline", title="不属本单位", department=department_a)
+    disputed = actions.finding_transition(finding=disputed, to="rectifying", actor=office)
+    Finding.objects.filter(pk=disputed.pk).update(due_date=timezone.localdate() - datetime.timedelta(days=1))
+    disputed = actions.finding_transition(finding=Finding.objects.get(pk=disputed.pk), to="appealed", actor=liaison_a, note="职责不符")
+    assert stored() == recount()
+    actions.finding_transition(finding=disputed, to="rectifying", actor=office, note="维持")
+    assert stored() == recount()
     # an update that touches nothing the tally reads, a save() of a whole row, and deletes
     actions.comment_add(finding=finding, actor=office, body="好")
     one = Finding.objects.exclude(pk=finding.pk).first()

@@ -37,7 +37,7 @@ from inspections.models import Answer, Mode, Status
 
 from core.categories import GROUP_OF, Category, CategoryGroup
 from ..models import FindingStatus, FindingTransition, Severity
-from ..queries import overdue_q, with_overdue
+from ..queries import appeal_counts, overdue_q, with_overdue
 from .data import ReportInput, walkthrough_photos
 
 log = logging.getLogger(__name__)
@@ -409,13 +409,19 @@ def _bulletin_context(data: ReportInput, progress: Progress) -> dict:
     for index, row in enumerate(ranked):  # equal figures, equal place
         row["place"] = ranked[index - 1]["place"] if index and merit(ranked[index - 1]) == merit(row) else index + 1
 
+    # 7. appeals (申诉复核) on these findings, per department
+    names = {pk: r["name"] for pk, r in ranking.items()}  # every department with findings is ranked
+    appeals = sorted(({"name": names.get(pk, ""), **row}
+                      for pk, row in appeal_counts(findings).items()), key=lambda r: (-r["made"], r["name"]))
+
     planned_total = sum(r["planned"] for r in by_mode)
     completed_total = sum(r["completed"] for r in by_mode)
     return {
         "period": _period_text(data),
         "by_mode": by_mode, "planned_total": planned_total, "completed_total": completed_total,
         "totals": totals, "by_status": by_status, "by_group": by_group, "rate": rate, "closed_count": n_closed,
-        "median": median, "overdue_list": overdue, "ranking": ranked,
+        "median": median, "overdue_list": overdue, "ranking": ranked, "appeals": appeals,
+        "appeal_totals": {key: sum(r[key] for r in appeals) for key in ("made", "upheld", "accepted", "pending")},
         "simpler": {key: totals[key] or 0 for key in ("materials_cut", "days_cut", "visits_cut")},
         "mode_chart": _bar_chart([r["label"] for r in by_mode], [("计划", "#A6A6A6", [r["planned"] for r in by_mode]),
                                                                  ("完成", RED, [r["completed"] for r in by_mode])]),
@@ -499,6 +505,20 @@ def _ledger_findings(data: ReportInput) -> QuerySet:
             .order_by("created_at", "id"))
 
 
+# The appeal's steps by the campaign's names, beside "from→to".
+APPEAL_STEPS = {
+    (FindingStatus.RECTIFYING, FindingStatus.APPEALED): "申诉",
+    (FindingStatus.APPEALED, FindingStatus.RECTIFYING): "复核：维持原认定",
+    (FindingStatus.APPEALED, FindingStatus.DISMISSED): "复核：申诉成立",
+}
+
+
+def _move_label(t: FindingTransition, status: dict[str, str]) -> str:
+    move = f"{status[t.from_status]}→{status[t.to_status]}"
+    step = APPEAL_STEPS.get((t.from_status, t.to_status))
+    return f"{step}（{move}）" if step else move
+
+
 def _ledger_rows(findings: QuerySet) -> Iterator[LedgerRow]:
     """The ledger's rows, streamed: findings come in chunks, each with its history prefetched.
 
@@ -515,7 +535,7 @@ def _ledger_rows(findings: QuerySet) -> Iterator[LedgerRow]:
     filed = f"登记（{status[FindingStatus.OPEN]}）"
     for n, f in enumerate(findings.iterator(chunk_size=CHUNK), start=1):
         history = [gap.join([when(f.created_at), str(f.created_by), filed])]
-        history += [gap.join([when(t.at), str(t.actor), f"{status[t.from_status]}→{status[t.to_status]}", *([t.note] if t.note else [])])
+        history += [gap.join([when(t.at), str(t.actor), _move_label(t, status), *([t.note] if t.note else [])])
                     for t in f.transitions.all()]
         yield LedgerRow(
             n=n, department=f.department.name, item=f.service_item.name if f.service_item else "", title=f.title,
