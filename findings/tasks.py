@@ -1,8 +1,16 @@
 """Celery tasks of findings: thin — they call the functions that do the work."""
+import datetime
+
 from celery import Task, shared_task
 from celery.exceptions import TimeLimitExceeded
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from webhooks.events import Event, emit
 
 from . import notifications
+from .models import OPEN_STATUSES, Finding, NotificationSent
 from .reports import actions
 
 
@@ -13,7 +21,33 @@ def finding_notify(finding_id: int, event: str) -> int:
 
 @shared_task
 def findings_remind() -> int:
-    return notifications.findings_remind()
+    sent = notifications.findings_remind()
+    findings_overdue_webhooks()
+    return sent
+
+
+def findings_overdue_webhooks(*, today: datetime.date | None = None) -> int:
+    """``finding.overdue`` for each open finding whose deadline passed yesterday: once per finding and
+    deadline, like the reminder (a ``NotificationSent`` row of its own kind, written with the event)."""
+    from django.conf import settings
+
+    yesterday = (today or timezone.localdate()) - datetime.timedelta(days=1)
+    emitted = 0
+    overdue = Finding.objects.filter(status__in=OPEN_STATUSES, due_date=yesterday)
+    for finding in overdue.only("id", "title", "status", "severity", "department_id", "due_date").iterator():
+        try:
+            with transaction.atomic():
+                NotificationSent.objects.create(finding_id=finding.pk, kind="webhook_overdue", due_date=finding.due_date)
+                emit(Event.FINDING_OVERDUE, department_id=finding.department_id, data={
+                    "finding": finding.pk, "title": finding.title, "status": finding.status,
+                    "severity": finding.severity, "department": finding.department_id,
+                    "due_date": finding.due_date.isoformat(),
+                    "url": settings.SITE_URL + reverse("v1:finding-detail", args=[finding.pk]),
+                })
+        except IntegrityError:
+            continue  # told by an earlier run
+        emitted += 1
+    return emitted
 
 
 class ReportTask(Task):

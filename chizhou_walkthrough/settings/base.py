@@ -139,6 +139,11 @@ REPORT_NUMBER_PREFIX = env.str("REPORT_NUMBER_PREFIX", default="池营商办")
 REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
 # Appeals (申诉): a department may dispute a finding within this many working days of its assignment.
 APPEAL_WORKING_DAYS = env.int("APPEAL_WORKING_DAYS", default=5)
+# Webhooks: seconds between a failed delivery and its next attempt (then it is failed: about a day),
+# the timeout of one attempt, and whether loopback, private and link-local targets may be used.
+WEBHOOK_RETRY_DELAYS = env.list("WEBHOOK_RETRY_DELAYS", cast=int, default=[60, 300, 1800, 7200, 21600, 43200])
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 
 # The public page (局长陪您办): submissions and status lookups per address per window.
 PUBLIC_RATE_LIMIT = env.int("PUBLIC_RATE_LIMIT", default=30)

@@ -34,6 +34,9 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute", "auth": "100000/minute"},
 }
+# The tests' webhook receiver listens on loopback; the tests of the refusal turn this off (the
+# worker they start reads it from the environment).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = os.environ.get("WEBHOOK_ALLOW_PRIVATE_TARGETS", "true").lower() in ("1", "true", "yes", "on")
 # A worker started by the tests connects to the test database by this name.
 if os.environ.get("CW_TEST_DATABASE_NAME"):
     DATABASES["default"]["NAME"] = os.environ["CW_TEST_DATABASE_NAME"]  # noqa: F405

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_noop
 
 from core.errors import ActionError
 from core.queue import enqueue
+from webhooks.events import Event, emit
 
 from ..models import Report, ReportKind, ReportStatus
 from . import queries
@@ -198,9 +199,12 @@ def report_render(*, report_id: int) -> bool:
             render_ledger_xlsx(data, buffer, progress=lambda p: progress(70 + p * 30 // 100))
             xlsx_name = report.xlsx.field.generate_filename(report, f"ledger-{stamp}-{report.pk}-{attempt}.xlsx")
             xlsx_name = report.xlsx.storage.save(xlsx_name, ContentFile(buffer.getvalue()))
-    finished = Report.objects.filter(pk=report_id, attempts=attempt, status=ReportStatus.RUNNING).update(
-        status=ReportStatus.DONE, progress=100, pdf=pdf_name, xlsx=xlsx_name, finished_at=timezone.now(), error="",
-    )
+    with transaction.atomic():
+        finished = Report.objects.filter(pk=report_id, attempts=attempt, status=ReportStatus.RUNNING).update(
+            status=ReportStatus.DONE, progress=100, pdf=pdf_name, xlsx=xlsx_name, finished_at=timezone.now(), error="",
+        )
+        if finished:
+            _emit_done(report, has_xlsx=bool(xlsx_name))
     if not finished:
         # A later attempt took over (this run was thought lost): its files count, not ours.
         report.pdf.storage.delete(pdf_name)
@@ -209,6 +213,26 @@ def report_render(*, report_id: int) -> bool:
         return False
     _remove_other_attempts(report, keep={pdf_name, xlsx_name})
     return True
+
+
+def _emit_done(report: Report, *, has_xlsx: bool) -> None:
+    """``report.done``, with the API addresses of its files (never their content)."""
+    from django.urls import reverse
+
+    department_id = report.department_id or (report.walkthrough.department_id if report.walkthrough_id else None)
+    if department_id is None and report.scope.startswith("dept:"):
+        department_id = int(report.scope.partition(":")[2])
+    download = settings.SITE_URL + reverse("v1:report-download", args=[report.pk])
+    files = {"pdf": download}
+    if has_xlsx:
+        files["xlsx"] = f"{download}?file=xlsx"
+    emit(Event.REPORT_DONE, department_id=department_id, data={
+        "report": report.pk, "kind": report.kind, "department": department_id,
+        "walkthrough": report.walkthrough_id,
+        "period_start": report.period_start.isoformat() if report.period_start else None,
+        "period_end": report.period_end.isoformat() if report.period_end else None,
+        "url": settings.SITE_URL + reverse("v1:report-detail", args=[report.pk]), "files": files,
+    })
 
 
 def _remove_other_attempts(report: Report, *, keep: set[str]) -> None:
