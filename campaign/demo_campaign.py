@@ -437,6 +437,10 @@ class Plan:
                               ("close", 5, 5)],
             "dismissed_open": [("dismiss", 1, 3)],
             "dismissed_rectifying": [("assign", 1, 2), ("comment_liaison", 1, 2), ("dismiss", 2, 4)],
+            # 申诉复核: appealed within the appeal period, then decided either way, or still waiting
+            "appealed": [("assign", 1, 2), ("appeal", 1, 2)],
+            "appeal_upheld": [("assign", 1, 2), ("appeal", 1, 3), ("uphold", 1, 3), ("comment_liaison", 1, 2)],
+            "appeal_accepted": [("assign", 1, 2), ("appeal", 1, 3), ("accept", 1, 3)],
         }[fate]
         steps, day, previous = [], timezone.localtime(plan.filed_at).date(), plan.filed_at
         for kind, low, high in script:
@@ -499,6 +503,7 @@ class Plan:
             ("city-amr", "overdue"), ("city-housing", "overdue"), (None, "overdue"), (None, "rewalk_closed"),
             (None, "rejected_closed"), (None, "dismissed_open"), (None, "dismissed_rectifying"), (None, "closed_late"),
             ("city-amr", "closed"), ("city-housing", "closed"),
+            (None, "appealed"), (None, "appeal_upheld"), (None, "appeal_accepted"),
         ]
         pool = [p for p in self.findings if not p.fate and p.walk is not None]
         for dept, fate in wanted:
@@ -911,6 +916,14 @@ class Campaign:
         elif kind == "dismiss":
             finding_actions.finding_transition(finding=finding, to="dismissed", actor=office,
                                                note=rng.choice(story.DISMISS_REASONS))
+        elif kind == "appeal":
+            finding_actions.finding_appeal(finding=finding, actor=liaison, note=rng.choice(story.APPEAL_REASONS))
+        elif kind == "uphold":
+            finding_actions.finding_transition(finding=finding, to="rectifying", actor=office,
+                                               note=rng.choice(story.UPHOLD_REASONS))
+        elif kind == "accept":
+            finding_actions.finding_transition(finding=finding, to="dismissed", actor=office,
+                                               note=rng.choice(story.ACCEPT_REASONS))
         elif kind == "rewalk" and "walk" in params:
             self.walk_plan(params["walk"])
 

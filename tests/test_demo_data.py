@@ -10,6 +10,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate as _authenticate
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db.models import Q
 from django.test import RequestFactory
 from django.utils import timezone
 from PIL import Image, ImageStat
@@ -17,7 +18,7 @@ from PIL import Image, ImageStat
 from accounts.models import User
 from campaign.demo_data import DEMO_ACCOUNTS, DEMO_PASSWORD
 from core.categories import GROUP_OF
-from findings.models import Comment, Finding, FindingEvidence, Report
+from findings.models import Comment, Finding, FindingEvidence, FindingTransition, Report
 from findings.queries import findings_visible, overdue_q
 from inspections.models import ChecklistAnswer, EventCorrection, Evidence, TimelineEvent, Walkthrough
 from inspections.queries import leaders_without_walk, walkthrough_proposals, walkthroughs_visible
@@ -223,7 +224,13 @@ def _load_and_check() -> None:
 
     # Findings: every state, each history a chain of real moves, the measures, the ledger, overdue ones.
     findings = Finding.objects.prefetch_related("transitions")
-    assert set(findings.values_list("status", flat=True)) == {"open", "rectifying", "submitted", "closed", "dismissed"}
+    assert set(findings.values_list("status", flat=True)) == {"open", "rectifying", "submitted", "closed", "dismissed",
+                                                              "appealed"}
+    # 申诉复核: an appeal waiting, one turned down and one accepted, each with its reasons
+    appeals = FindingTransition.objects.filter(finding__in=findings).filter(Q(to_status="appealed") | Q(from_status="appealed"))
+    assert {(t.from_status, t.to_status) for t in appeals} == {("rectifying", "appealed"), ("appealed", "rectifying"),
+                                                              ("appealed", "dismissed")}
+    assert all(t.note for t in appeals)
     assert all(_history_is_a_chain(f) for f in findings)
     for finding in findings.exclude(status__in=["open", "dismissed"]):
         assert finding.due_date and finding.assigned_at
