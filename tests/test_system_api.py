@@ -3,6 +3,7 @@ close), one's own notifications, and filing the certificate graph's problems."""
 import threading
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test import Client
@@ -266,13 +267,51 @@ def test_two_offices_closing_at_once_one_wins(department_a):
     assert (request_row.status, request_row.reply) == ("closed", winners[0])
 
 
-def test_the_public_page_stores_a_request_through_the_action(client, item):
+def test_the_public_page_stores_a_request_through_the_action(client, item, fresh_limits):
     response = client.post(reverse("public-request"), {"kind": "lead", "service_item": item.pk, "name": " 某企业 ",
                                                         "phone": "13805661234", "description": " 窗口要求重复提交材料 "})
     stored = PublicRequest.objects.get()
     assert response.status_code == 200 and stored.code in response.content.decode()
     assert (stored.name, stored.description, stored.status) == ("某企业", "窗口要求重复提交材料", "received")
     assert len(stored.code) == 10 and set(stored.code) <= set(actions.CODE_ALPHABET)
+
+
+@pytest.fixture
+def fresh_limits():
+    """The public page counts submissions per address in the cache; these tests start from none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_received_request_is_told_to_the_webhooks_without_personal_data(client, item, department_b, fresh_limits):
+    from webhooks.events import Event
+    from webhooks.models import Endpoint, WebhookEvent
+
+    hook = Endpoint.objects.create(name="hotline", url="https://hooks.example/in", events=[Event.PUBLIC_REQUEST_RECEIVED])
+    form = {"kind": "lead", "service_item": item.pk, "name": "池州小馆餐饮有限公司", "phone": "13805661234",
+            "description": "窗口要求重复提交材料"}
+    client.post(reverse("public-request"), form)
+    stored = PublicRequest.objects.get()
+    event = WebhookEvent.objects.get()
+    assert (event.type, event.department_id) == ("public_request.received", item.department_id)
+    assert event.data == {"public_request": {"id": stored.pk, "kind": "lead", "status": "received", "service_item": item.pk,
+                                             "created_at": timezone.localtime(stored.created_at).isoformat()}}
+    assert event.deliveries.get().endpoint == hook
+    # a request naming no item is no department's: only endpoints that name no department hear of it
+    hook.departments.set([department_b])
+    client.post(reverse("public-request"), {**form, "service_item": "", "item_text": "开餐馆", "name": "某企业"})
+    assert WebhookEvent.objects.count() == 1
+    hook.departments.clear()
+    client.post(reverse("public-request"), {**form, "service_item": "", "item_text": "开餐馆", "name": "某公司"})
+    latest = WebhookEvent.objects.order_by("-created_at").first()
+    assert latest.department_id is None and latest.data["public_request"]["service_item"] is None
+    # a robot filling the honeypot stores nothing and tells nobody
+    client.post(reverse("public-request"), {**form, "website": "http://spam.example"})
+    assert WebhookEvent.objects.count() == 2
+    for row in WebhookEvent.objects.all():
+        text = str(row.data)
+        assert "池州小馆" not in text and "13805661234" not in text and "某公司" not in text and "窗口要求" not in text
 
 
 # --- notifications -----------------------------------------------------------------------------------------
