@@ -26,3 +26,40 @@ def test_sync_then_download_a_report(live_server, celery_worker, office, departm
     finding_actions.finding_file(actor=office, department=department_a, category="guidance", title="引导不清")
     second = subprocess.run(args, capture_output=True, text=True, timeout=60)
     assert "引导不清" in second.stdout
+
+
+def _example():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("api_client_example", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_verify_webhook_accepts_what_the_project_signs(db, department_a):
+    """The documented verifier against a delivery signed by the project's own signing code."""
+    import time
+
+    from webhooks import delivery as sending
+    from webhooks.events import Event, emit
+    from webhooks.models import Delivery, Endpoint
+
+    verify = _example().verify_webhook
+    Endpoint.objects.create(name="hotline", url="https://hooks.example.org/in", events=[Event.FINDING_FILED])
+    emit(Event.FINDING_FILED, department_id=department_a.pk, data={"title": "窗口无人"})
+    delivery = Delivery.objects.select_related("event", "endpoint").get()
+    body = sending.body_of(delivery.event)
+    headers = sending.headers_for(delivery, body)
+    secret = delivery.endpoint.secret
+    assert verify(secret, headers, body)["data"] == {"title": "窗口无人"}
+    assert verify(secret, {k.lower(): v for k, v in headers.items()}, body)["id"] == str(delivery.event_id)
+    for wrong_secret, wrong_body in [("other", body), (secret, body.replace("窗口".encode(), "柜台".encode()))]:
+        with pytest.raises(ValueError, match="signature"):
+            verify(wrong_secret, headers, wrong_body)
+    old = sending.headers_for(delivery, body, timestamp=int(time.time()) - 301)
+    with pytest.raises(ValueError, match="timestamp"):
+        verify(secret, old, body)
+    assert verify(secret, old, body, tolerance=0)["type"] == "finding.filed"
+    with pytest.raises(ValueError, match="missing"):
+        verify(secret, {}, body)
