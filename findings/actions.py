@@ -278,11 +278,12 @@ def finding_submit(*, finding: Finding, actor, measures: str, version: int | Non
 
 
 @transaction.atomic
-def finding_evidence_add(*, finding: Finding, actor, upload: UploadedFile) -> FindingEvidence:
+def finding_evidence_add(*, finding: Finding, actor, upload: UploadedFile,
+                         device_at: datetime.datetime | None = None) -> FindingEvidence:
     if not queries.finding_may_attach(actor, finding):
         raise PermissionDenied(_("Photos are added by whoever filed the finding while it is open, and by the "
                                  "department's liaison while it is being rectified."))
-    evidence = evidence_store(FindingEvidence(finding=finding, uploaded_by=actor), upload)
+    evidence = evidence_store(FindingEvidence(finding=finding, uploaded_by=actor, device_at=device_at), upload)
     Finding.objects.filter(pk=finding.pk).update(updated_at=timezone.now())
     return evidence
 

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 import django_filters
 from django import forms
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent, build_choice_description_list
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -29,6 +29,7 @@ from accounts.models import User
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
 from core.api import MAX_ID, ID_REGEX, CursorPagination, IdempotentMixin, IdFilter, RejectUnknownKeys, perform_action
 from core.errors import ConflictApiError
+from core.views import evidence_download as evidence_file
 from inspections import actions as inspection_actions
 from inspections import queries as inspection_queries
 from inspections.actions import device_time_possible
@@ -260,18 +261,26 @@ class FindingMeasuresSerializer(RejectUnknownKeys, serializers.Serializer):
 class FindingEvidenceSerializer(serializers.ModelSerializer):
     """A photo or PDF of a finding; the file itself is served by ``download_url`` to whoever may see the finding."""
 
-    download_url = serializers.SerializerMethodField(help_text=_("Where the file is served, after the same permission check."))
+    download_url = serializers.SerializerMethodField(help_text=_("Where the pages serve the file (a signed-in session)."))
+    api_download_url = serializers.SerializerMethodField(
+        help_text=_("Where the API serves the file, to a token too, after the same permission check."))
     uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True, help_text=_("The username of who added it."))
 
     class Meta:
         model = FindingEvidence
-        fields = ["id", "download_url", "original_name", "content_type", "size", "uploaded_by", "uploaded_at", "device_at"]
+        fields = ["id", "download_url", "api_download_url", "original_name", "content_type", "size", "uploaded_by",
+                  "uploaded_at", "device_at"]
         read_only_fields = fields
 
-    def get_download_url(self, evidence) -> str:
-        url = reverse("finding-evidence-download", args=[evidence.pk])
+    def _absolute(self, url: str) -> str:
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request is not None else url
+
+    def get_download_url(self, evidence) -> str:
+        return self._absolute(reverse("finding-evidence-download", args=[evidence.pk]))
+
+    def get_api_download_url(self, evidence) -> str:
+        return self._absolute(reverse("v1:finding-evidence-download", args=[evidence.finding_id, evidence.pk]))
 
 
 class FindingEvidenceUploadSerializer(RejectUnknownKeys, serializers.Serializer):
@@ -658,16 +667,28 @@ class FindingViewSet(IdempotentMixin, mixins.CreateModelMixin, mixins.ListModelM
                         "liaison while it is being rectified."))
         serializer = FindingEvidenceUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        device_at = serializer.validated_data.get("device_at")
-        with transaction.atomic():
-            evidence = perform_action(actions.finding_evidence_add, finding=finding, actor=request.user,
-                                      upload=serializer.validated_data["file"])
-            if device_at is not None:
-                # finding_evidence_add does not take the phone's time yet (a change to findings/actions.py is
-                # proposed); until then it is set here, in the same transaction as the photo.
-                FindingEvidence.objects.filter(pk=evidence.pk).update(device_at=device_at)
-                evidence.device_at = device_at
+        evidence = perform_action(actions.finding_evidence_add, finding=finding, actor=request.user,
+                                  upload=serializer.validated_data["file"],
+                                  device_at=serializer.validated_data.get("device_at"))
         return Response(FindingEvidenceSerializer(evidence, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Download one of the finding's files",
+        description="The stored photo or PDF, to whoever sees the finding (a token too), as the pages' download "
+                    "serves it.",
+        parameters=[OpenApiParameter("evidence_id", int, OpenApiParameter.PATH, description="The file's id.")],
+        responses={**{(200, content_type): OpenApiTypes.BINARY
+                      for content_type in ("image/jpeg", "image/png", "image/webp", "application/pdf")},
+                   404: OpenApiResponse(FindingErrorSerializer,
+                                        description="No such finding or file, or one outside the caller's wall.")},
+    )
+    @action(detail=True, methods=["get"], url_path=rf"evidence/(?P<evidence_id>{ID_REGEX})/download",
+            url_name="evidence-download", filter_backends=[], pagination_class=None)
+    def evidence_download(self, request, pk=None, evidence_id=None):
+        finding = self.get_object()
+        # The pages' download view, with this request's user (DRF's authentication sets it on the request).
+        return evidence_file(request._request, pk=evidence_id,
+                             visible=lambda user: queries.evidence_visible(user).filter(finding=finding))
 
     @extend_schema(
         methods=["GET"], summary="The finding's comments",

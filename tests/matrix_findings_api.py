@@ -28,6 +28,20 @@ def _finding(o: dict):
     return o["finding_a"]
 
 
+def _evidence(o: dict):
+    """A photo on department A's rectifying finding, added by its liaison."""
+    from findings import actions
+    from tests.role_matrix import _png
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    if "finding_evidence_a" not in o:
+        o["finding_evidence_a"] = actions.finding_evidence_add(
+            finding=_rectifying(o), actor=o["users"]["liaison_a"],
+            upload=SimpleUploadedFile("p.png", _png(), content_type="image/png"))
+    return o["finding_evidence_a"]
+
+
 def _url(o, suffix=""):
     return f"/api/v1/findings/{_finding(o).pk}/{suffix}"
 
@@ -89,6 +103,12 @@ MATRIX: dict[str, list[Case]] = {
     "v1:finding-measures": [
         Case(lambda o: f"/api/v1/findings/{_rectifying(o).pk}/measures/", RECTIFY_A, method="post",
              data=lambda o: {"measures": "已取消该证明", "version": 2}),
+    ],
+    "v1:finding-evidence-download": [
+        Case(lambda o: f"/api/v1/findings/{_rectifying(o).pk}/evidence/{_evidence(o).pk}/download/", READ_A,
+             note="the API client reads its department's files with its token"),
+        Case(lambda o: f"/api/v1/findings/{_finding(o).pk}/evidence/{_evidence(o).pk}/download/", NOT_FOUND,
+             note="a file asked for through another finding than its own"),
     ],
     "v1:finding-evidence": [
         Case(lambda o: _url(o, "evidence/"), READ_A),

@@ -438,3 +438,19 @@ def test_proposal_visibility_and_rules(completed_walk, liaison_a, leader_b, api_
     assert early.status_code == 400 and "detail" in early.json()
     assert not Finding.objects.exists()
     assert FindingTransition.objects.count() == 0
+
+
+def test_a_token_downloads_the_photo_it_lists_and_device_at_is_kept(rectifying, liaison_a, api_a, leader_b):
+    taken = "2026-11-20T09:30:00+08:00"
+    response = api_client(liaison_a).post(url(rectifying, "evidence/"), {"file": upload(), "device_at": taken},
+                                          format="multipart")
+    assert response.status_code == 201, response.content
+    assert response.json()["device_at"] == taken
+    assert FindingEvidence.objects.get().device_at.isoformat() == "2026-11-20T01:30:00+00:00"
+    # the department's API client lists the file and fetches it with its token alone
+    row = api_client(api_a).get(url(rectifying, "evidence/")).json()["results"][0]
+    download = api_client(api_a).get(row["api_download_url"])
+    assert download.status_code == 200 and download["Content-Type"] == "image/png"
+    assert b"".join(download.streaming_content) == FindingEvidence.objects.get().file.open("rb").read()
+    # outside the wall it does not exist
+    assert api_client(leader_b).get(row["api_download_url"]).status_code == 404
