@@ -55,7 +55,12 @@ class Receiver:
                 code = codes.pop(0) if codes else 200
                 receiver.requests.append({"path": self.path, "headers": dict(self.headers.items()), "body": body,
                                           "code": code})
+                if code == "slow":
+                    time.sleep(2)
+                    code = 200
                 self.send_response(code)
+                if code == 302:
+                    self.send_header("Location", "/elsewhere")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -204,6 +209,22 @@ def test_a_receiver_answering_500_twice_gets_three_attempts(worker, receiver, de
     assert log.next_attempt_at is None
     time.sleep(2)
     assert [r["code"] for r in receiver.at("/down")] == [500, 503, 500]
+
+
+def test_redirects_are_not_followed_and_a_slow_receiver_times_out(settings, db, receiver, department_a):
+    settings.WEBHOOK_RETRY_DELAYS = []  # fail at once: no retry is queued by this test without a worker
+    settings.WEBHOOK_TIMEOUT = 0.5
+    receiver.script.update({"/moved": [302], "/slow": ["slow"]})
+    moved = endpoint(receiver.url("/moved"), [Event.FINDING_FILED])
+    slow = endpoint(receiver.url("/slow"), [Event.FINDING_FILED])
+    emit(Event.FINDING_FILED, department_id=department_a.pk, data={})
+    for d in Delivery.objects.all():
+        assert sending.deliver(d.pk) == DeliveryStatus.FAILED
+    assert [r["path"] for r in receiver.requests if r["path"] != "/slow"] == ["/moved"]  # never /elsewhere
+    log = Delivery.objects.get(endpoint=moved)
+    assert (log.response_code, log.error.split(":")[0]) == (302, "HTTP 302")
+    log = Delivery.objects.get(endpoint=slow)
+    assert log.response_code is None and "Timeout" in log.error
 
 
 def test_a_delivery_is_claimed_by_one_run_only(db, department_a):

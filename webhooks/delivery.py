@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.queue import enqueue, enqueue_on_commit
 
@@ -114,9 +115,8 @@ def deliver(delivery_id: int) -> str:
     delivery = claim(delivery_id)
     if delivery is None:
         return "skipped"
-    now = timezone.now()
     if not delivery.endpoint.active:
-        return _finish(delivery, status=DeliveryStatus.FAILED, error="endpoint is not active")
+        return _finish(delivery, status=DeliveryStatus.FAILED, error=_("The endpoint is not active."))
     body = body_of(delivery.event)
     code = None
     try:
@@ -127,8 +127,9 @@ def deliver(delivery_id: int) -> str:
         error = f"{type(exc).__name__}: {exc}"
     else:
         if 200 <= code < 300:
-            return _finish(delivery, status=DeliveryStatus.SUCCEEDED, code=code, delivered_at=now)
-        error = f"HTTP {code}" + (" (redirects are not followed)" if 300 <= code < 400 else "")
+            return _finish(delivery, status=DeliveryStatus.SUCCEEDED, code=code, delivered_at=timezone.now())
+        error = f"HTTP {code}: " + _("redirects are not followed") if 300 <= code < 400 else f"HTTP {code}"
+    now = timezone.now()
     delays = retry_delays()
     if delivery.attempts > len(delays):
         return _finish(delivery, status=DeliveryStatus.FAILED, code=code, error=error)
@@ -166,7 +167,7 @@ def sweep(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     lost = Delivery.objects.filter(status=DeliveryStatus.SENDING,
                                    claimed_at__lt=now - datetime.timedelta(seconds=settings.WEBHOOK_TIMEOUT * 3 + 60))
-    lost.filter(attempts__gte=max_attempts()).update(status=DeliveryStatus.FAILED, error="the sending run was lost",
+    lost.filter(attempts__gte=max_attempts()).update(status=DeliveryStatus.FAILED, error=_("The sending run was lost."),
                                                      claimed_at=None, updated_at=now)
     lost.update(status=DeliveryStatus.PENDING, claimed_at=None, next_attempt_at=now, updated_at=now)
     due = Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at")

@@ -83,7 +83,7 @@ def resolve(url: str, *, allow_private: bool | None = None) -> Target:
     for address in addresses:  # every answer is checked: a name with one private address is refused
         reason = address_refusal(address, allow_private=allow_private)
         if reason:
-            raise TargetRefused(_("Refused: %(host)s resolves to %(reason)s.") % {"host": host, "reason": reason}
+            raise TargetRefused(_("Refused (%(host)s): %(reason)s.") % {"host": host, "reason": reason}
                                 if address != host else _("Refused: %(reason)s.") % {"reason": reason})
     path = parts.path or "/"
     if parts.query:
