@@ -40,7 +40,7 @@ def test_the_liaison_appeals_on_the_page_with_a_photo_and_the_office_upholds_it(
     finding = assigned(office, department_a)
     client.force_login(liaison_a)
     page = client.get(f"/findings/{finding.pk}/").content.decode()
-    assert 'id="appeal"' in page and f'action="/findings/{finding.pk}/appeal/"' in page
+    assert 'id="appeal"' in page and f'action="/findings/{finding.pk}/appeal/#appeal"' in page
 
     photo = SimpleUploadedFile("证明.png", _png(), content_type="image/png")
     response = client.post(f"/findings/{finding.pk}/appeal/", {"note": "该事项已划转至市数据资源局", "version": finding.version,
@@ -106,7 +106,7 @@ def test_after_the_appeal_period_the_page_says_so_and_the_action_refuses(client,
     finding.refresh_from_db()
     client.force_login(liaison_a)
     page = client.get(f"/findings/{finding.pk}/").content.decode()
-    assert 'id="appeal"' in page and f'action="/findings/{finding.pk}/appeal/"' not in page
+    assert 'id="appeal"' in page and f'action="/findings/{finding.pk}/appeal/#appeal"' not in page
     last_day = add_working_days(timezone.localtime(long_ago).date(), settings.APPEAL_WORKING_DAYS)
     assert last_day.isoformat() in page
     response = client.post(f"/findings/{finding.pk}/appeal/", {"note": "迟到的申诉", "version": finding.version})

@@ -296,6 +296,9 @@ SPECTACULAR_SETTINGS = {
         "DepartmentLevelEnum": "services.models.DepartmentLevel",
         "ReportKindEnum": "findings.models.ReportKind",
         "ReportStatusEnum": "findings.models.ReportStatus",
+        "PublicRequestKindEnum": "public.models.PublicRequestKind",
+        "PublicRequestStatusEnum": "public.models.PublicRequestStatus",
+        "NotificationEventEnum": "findings.models.NotificationEvent",
     },
     # Swagger UI served from our own static files (drf-spectacular-sidecar): no CDN, CSP-clean.
     "SWAGGER_UI_DIST": "SIDECAR",
