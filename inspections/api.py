@@ -10,8 +10,10 @@ import binascii
 import django_filters
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -25,7 +27,8 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
-from core.api import MAX_ID, ID_REGEX, IdempotentMixin, IdFilter, IdNumberFilter, RejectUnknownKeys, perform_action
+from core.api import ID_REGEX, MAX_ID, IdempotentMixin, IdFilter, IdNumberFilter, RejectUnknownKeys, perform_action
+from core.views import evidence_download as evidence_file
 from services import queries as service_queries
 from services.models import Department, ServiceItem
 
@@ -197,6 +200,8 @@ class WalkthroughEvidenceSerializer(serializers.ModelSerializer):
 
     download_url = serializers.SerializerMethodField(
         help_text=_("The permission-checked download (for a signed-in browser session)."))
+    api_download_url = serializers.SerializerMethodField(
+        help_text=_("The same file through the API (for a token)."))
     question = serializers.SlugRelatedField(
         source="answer", slug_field="question", read_only=True,
         help_text=_("The checklist question whose answer the file belongs to, if any."))
@@ -204,11 +209,15 @@ class WalkthroughEvidenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Evidence
         fields = ["id", "content_type", "size", "original_name", "uploaded_at", "device_at", "uploaded_by",
-                  "event", "question", "download_url"]
+                  "event", "question", "download_url", "api_download_url"]
         read_only_fields = fields
 
     def get_download_url(self, evidence) -> str:
         return self.context["request"].build_absolute_uri(evidence.get_absolute_url())
+
+    def get_api_download_url(self, evidence) -> str:
+        return self.context["request"].build_absolute_uri(
+            reverse("v1:walkthrough-evidence-download", args=[evidence.walkthrough_id, evidence.pk]))
 
 
 class WalkthroughEvidenceUploadSerializer(RejectUnknownKeys, serializers.Serializer):
@@ -519,6 +528,24 @@ class WalkthroughViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.Retrieve
         evidence.answer = answer  # rendered without asking again
         return Response(WalkthroughEvidenceSerializer(evidence, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Download one of the walkthrough's files",
+        description="The stored photo or PDF, to whoever sees the walkthrough (a token too), as the pages' "
+                    "download serves it.",
+        parameters=[OpenApiParameter("evidence_id", int, OpenApiParameter.PATH, description="The file's id.")],
+        responses={**{(200, content_type): OpenApiTypes.BINARY
+                      for content_type in ("image/jpeg", "image/png", "image/webp", "application/pdf")},
+                   404: OpenApiResponse(WalkthroughErrorSerializer,
+                                        description="No such walkthrough or file, or one outside the caller's wall.")},
+    )
+    @action(detail=True, methods=["get"], url_path=rf"evidence/(?P<evidence_id>{ID_REGEX})/download",
+            url_name="evidence-download")
+    def evidence_download(self, request, pk=None, evidence_id=None):
+        walkthrough = self.get_object()
+        # The pages' download view, with this request's user (DRF's authentication sets it on the request).
+        return evidence_file(request._request, pk=evidence_id,
+                             visible=lambda user: queries.evidence_visible(user).filter(walkthrough=walkthrough))
 
     @extend_schema(
         summary="The checklist of the walkthrough's mode",

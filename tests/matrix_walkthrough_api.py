@@ -49,6 +49,21 @@ def _event(o):
     return o["event_a"]
 
 
+def _evidence(o, department="a"):
+    """A photo on a walkthrough of ``department``."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from inspections import actions
+    from tests.role_matrix import _png
+
+    key = f"evidence_{department}"
+    if key not in o:
+        walkthrough = _walk(o, department)
+        o[key] = actions.evidence_add(walkthrough=walkthrough, actor=walkthrough.leader,
+                                      upload=SimpleUploadedFile("p.png", _png(), content_type="image/png"))
+    return o[key]
+
+
 def _plan_payload(o):
     return {"service_item": o["item_a"].pk, "leader": o["users"]["leader_a"].pk, "mode": "simulate",
             "scheduled_for": "2026-03-02"}
@@ -98,6 +113,14 @@ MATRIX: dict[str, list[Case]] = {
         Case(lambda o: _url(o, "b", suffix="evidence/"), READ_B),
         Case(lambda o: _url(o, suffix="evidence/", started=True), REFUSED_A, method="post",
              note="multipart without a file: 400 for who may attach; an upload itself in test_walkthrough_api_parity.py"),
+    ],
+    "v1:walkthrough-evidence-download": [
+        Case(lambda o: _url(o, suffix=f"evidence/{_evidence(o).pk}/download/"), READ_A,
+             note="the API client reads its department's files with its token"),
+        Case(lambda o: _url(o, "b", suffix=f"evidence/{_evidence(o, 'b').pk}/download/"), READ_B),
+        Case(lambda o: _url(o, suffix=f"evidence/{_evidence(o, 'b').pk}/download/"),
+             {**READ_A, "office": 404, "leader_a": 404, "liaison_a": 404, "api_a": 404},
+             note="department B's file asked for through department A's walkthrough"),
     ],
     "v1:walkthrough-answers": [
         Case(lambda o: _url(o, suffix="answers/"), READ_A),

@@ -173,6 +173,20 @@ def test_the_download_url_serves_the_file_to_whoever_may_see_it(walking, leader_
             assert b"".join(response.streaming_content) == png_bytes() and response["Content-Type"] == "image/png"
 
 
+def test_the_api_download_url_serves_the_file_with_a_token(walking, leader_a, api_a, leader_b, office):
+    body = client(leader_a).post(url(walking, "evidence/"), {"file": upload("a.jpg", jpeg_bytes())},
+                                 format="multipart").json()
+    path = body["api_download_url"].removeprefix("http://testserver")
+    assert path == url(walking, f"evidence/{body['id']}/download/")
+    for who in (api_a, office, leader_a):
+        response = client(who).get(path)
+        assert response.status_code == 200 and response["Content-Type"] == "image/jpeg", who
+        assert b"".join(response.streaming_content) == jpeg_bytes()
+        assert response["Content-Disposition"] == f'inline; filename="evidence-{body["id"]}.jpg"'
+    assert client(leader_b).get(path).status_code == 404
+    assert client(office).get(url(walking, "evidence/999999/download/")).status_code == 404
+
+
 def test_evidence_belongs_to_an_event_or_an_answered_question(walking, event, office, leader_a):
     api = client(office)
     on_event = api.post(url(walking, "evidence/"), {"event": event.pk, "file": upload("e.jpg", jpeg_bytes())}, format="multipart")
@@ -400,6 +414,8 @@ def test_the_schema_documents_the_new_routes_and_the_multipart_upload(office, db
     properties = schema["components"]["schemas"][upload_schema]["properties"]
     assert properties["file"] == {**properties["file"], "type": "string", "format": "binary"}
     assert set(properties) == {"file", "event", "question", "device_at"}
+    download = paths["/api/v1/walkthroughs/{id}/evidence/{evidence_id}/download/"]["get"]["responses"]
+    assert set(download["200"]["content"]) == {"image/jpeg", "image/png", "image/webp", "application/pdf"}
     assert "get" in paths["/api/v1/walkthroughs/{id}/answers/"]
     assert set(paths["/api/v1/walkthroughs/{id}/answers/{question}/"]) >= {"post"}
     assert "put" not in paths["/api/v1/walkthroughs/{id}/answers/{question}/"]
