@@ -400,6 +400,23 @@ def test_an_oversized_signature_is_refused(walking, leader_a):
     assert Walkthrough.objects.get(pk=walking.pk).status == Status.IN_PROGRESS
 
 
+def test_completing_tells_the_webhooks_once_with_the_walkthrough(walking, leader_a, department_a):
+    from webhooks.models import Endpoint, WebhookEvent
+
+    hook = Endpoint.objects.create(name="12345", url="https://hooks.example.org/walks", events=["walkthrough.completed"])
+    hook.departments.add(department_a)
+    api = client(leader_a)
+    assert api.post(url(walking, "complete/"), {"signature": "data:image/png;base64,bm90IGEgcG5n"}, format="json").status_code == 400
+    assert not WebhookEvent.objects.exists()  # refused: nothing told
+    body = api.post(url(walking, "complete/"), {"signature": signature_url()}, format="json").json()
+    told = WebhookEvent.objects.get()
+    assert (told.type, told.department_id, told.deliveries.get().endpoint) == ("walkthrough.completed", department_a.pk, hook)
+    assert told.data == {"walkthrough": {
+        "id": walking.pk, "status": "completed", "version": body["version"], "department": department_a.pk,
+        "service_item": walking.service_item_id, "leader": leader_a.pk, "mode": "simulate",
+        "completed_at": body["completed_at"]}}
+
+
 # --- the contract ---------------------------------------------------------------------------------------
 
 def test_the_schema_documents_the_new_routes_and_the_multipart_upload(office, db):
