@@ -207,7 +207,7 @@ def test_patch_writes_plan_and_observed_figures(walk_a, leader_a):
                          format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["observed"] == {"materials": 6, "visits": 2, "steps": None, "elapsed_minutes": None,
-                                           "elapsed_days": None, "queue_minutes": 25}
+                                           "elapsed_days": None, "queue_minutes": 25, "online_depth": None}
     walk_a.refresh_from_db()
     assert (walk_a.channel, walk_a.scheduled_for, walk_a.observed_materials, walk_a.observed_visits,
             walk_a.queue_minutes, walk_a.version) == ("online", datetime.date(2026, 3, 9), 6, 2, 25, 2)
