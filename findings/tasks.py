@@ -3,6 +3,7 @@ import datetime
 
 from celery import Task, shared_task
 from celery.exceptions import TimeLimitExceeded
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -29,8 +30,6 @@ def findings_remind() -> int:
 def findings_overdue_webhooks(*, today: datetime.date | None = None) -> int:
     """``finding.overdue`` for each open finding whose deadline passed yesterday: once per finding and
     deadline, like the reminder (a ``NotificationSent`` row of its own kind, written with the event)."""
-    from django.conf import settings
-
     yesterday = (today or timezone.localdate()) - datetime.timedelta(days=1)
     emitted = 0
     overdue = Finding.objects.filter(status__in=OPEN_STATUSES, due_date=yesterday)

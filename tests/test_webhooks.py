@@ -227,6 +227,36 @@ def test_redirects_are_not_followed_and_a_slow_receiver_times_out(settings, db, 
     assert log.response_code is None and "Timeout" in log.error
 
 
+def test_https_connects_to_the_vetted_address_and_checks_the_urls_name(settings, db, receiver, department_a, tmp_path,
+                                                                       monkeypatch):
+    """TLS to the pinned address still sends and verifies the URL's host name (a certificate made
+    for ``localhost``, trusted through SSL_CERT_FILE): valid for https://localhost, not for the IP."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("needs the openssl command")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    settings.WEBHOOK_RETRY_DELAYS = []
+    by_name = endpoint(f"https://localhost:{receiver.port}/tls", [Event.FINDING_FILED])
+    by_ip = endpoint(f"https://127.0.0.1:{receiver.port}/tls-ip", [Event.FINDING_FILED])
+    emit(Event.FINDING_FILED, department_id=department_a.pk, data={})
+    assert sending.deliver(Delivery.objects.get(endpoint=by_name).pk) == DeliveryStatus.SUCCEEDED
+    assert sending.deliver(Delivery.objects.get(endpoint=by_ip).pk) == DeliveryStatus.FAILED
+    assert [r["path"] for r in receiver.requests] == ["/tls"]
+    assert receiver.requests[0]["headers"]["Host"] == f"localhost:{receiver.port}"
+    verified(receiver.requests[0])
+    assert "SSL" in Delivery.objects.get(endpoint=by_ip).error
+
+
 def test_a_delivery_is_claimed_by_one_run_only(db, department_a):
     endpoint("https://hooks.example.org/x", [Event.FINDING_FILED])
     emit(Event.FINDING_FILED, department_id=department_a.pk, data={})
