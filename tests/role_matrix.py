@@ -252,6 +252,8 @@ MATRIX: dict[str, list[Case]] = {
     "admin:services_serviceitem_changelist": [Case(lambda o: "/admin/services/serviceitem/", ADMIN)],
     "admin:services_catalogimport_add": [Case(lambda o: "/admin/services/catalogimport/add/", ADMIN)],
     "admin:accounts_user_changelist": [Case(lambda o: "/admin/accounts/user/", ADMIN)],
+    "admin:webhooks_endpoint_changelist": [Case(lambda o: "/admin/webhooks/endpoint/", ADMIN)],
+    "admin:webhooks_delivery_changelist": [Case(lambda o: "/admin/webhooks/delivery/", ADMIN)],
     "admin:accounts_apitoken_add": [Case(lambda o: "/admin/accounts/apitoken/add/", ADMIN)],
     # --- API ---------------------------------------------------------------------------------------
     "v1:api-schema": [Case(lambda o: "/api/v1/schema/", PUBLIC, note="the contract is public")],
