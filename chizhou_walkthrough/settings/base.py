@@ -141,7 +141,7 @@ REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
 APPEAL_WORKING_DAYS = env.int("APPEAL_WORKING_DAYS", default=5)
 # Webhooks: seconds between a failed delivery and its next attempt (then it is failed: about a day),
 # the timeout of one attempt, and whether loopback, private and link-local targets may be used.
-WEBHOOK_RETRY_DELAYS = env.list("WEBHOOK_RETRY_DELAYS", cast=int, default=[60, 300, 1800, 7200, 21600, 43200])
+WEBHOOK_RETRY_DELAYS = env.list("WEBHOOK_RETRY_DELAYS", cast=int, default=[60, 300, 1800, 3600, 7200, 14400, 21600, 43200])
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 
