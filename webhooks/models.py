@@ -71,7 +71,7 @@ class DeliveryStatus(models.TextChoices):
     SENDING = "sending", _("Being sent")
     SUCCEEDED = "succeeded", _("Delivered")
     FAILED = "failed", _("Failed")
-    REFUSED = "refused", _("Refused")
+    REFUSED = "refused", _("Target refused")
 
 
 class Delivery(models.Model):

@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
             name='Delivery',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Waiting'), ('sending', 'Being sent'), ('succeeded', 'Delivered'), ('failed', 'Failed'), ('refused', 'Refused')], default='pending', max_length=10, verbose_name='status')),
+                ('status', models.CharField(choices=[('pending', 'Waiting'), ('sending', 'Being sent'), ('succeeded', 'Delivered'), ('failed', 'Failed'), ('refused', 'Target refused')], default='pending', max_length=10, verbose_name='status')),
                 ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
                 ('response_code', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='response code')),
                 ('error', models.CharField(blank=True, max_length=300, verbose_name='error')),
