@@ -1,5 +1,5 @@
 """schemathesis over the whole API, from its own OpenAPI schema: no 500s, no response that breaks
-the schema — authenticated as the office and as a department's leader, with real data behind it."""
+the schema — authenticated as the office, a department's leader and its liaison, with real data behind it."""
 import pytest
 import schemathesis
 from django.utils import timezone
@@ -34,12 +34,14 @@ def api(live_server, transactional_db, office, leader_a, liaison_a, department_a
     tokens = {
         "office": account_actions.api_token_create(user=office, name="fuzz", created_by=None)[1],
         "leader": account_actions.api_token_create(user=leader_a, name="fuzz", created_by=None)[1],
+        # the department's liaison: measures, evidence, appeals — the rectification side
+        "liaison": account_actions.api_token_create(user=liaison_a, name="fuzz", created_by=None)[1],
     }
     # Over real HTTP against the live server: the schema it serves is the one tested.
     return schemathesis.openapi.from_url(f"{live_server.url}/api/v1/schema/?format=json"), tokens
 
 
-@pytest.mark.parametrize("who", ["office", "leader"])
+@pytest.mark.parametrize("who", ["office", "leader", "liaison"])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_every_operation(api, live_server, who, mode):
     """Every operation of the schema, valid and invalid input: failures are collected and shown together."""
