@@ -301,3 +301,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_event_display()}: {self.text}"
+
+
+class MeasuresRevision(models.Model):
+    """The rectification measures as one person recorded them: every change of the text is kept, so
+    the finding's timeline shows who wrote what and when (the finding holds only the latest)."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="measures_revisions")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    measures = models.TextField(_("rectification measures"), max_length=4000, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("measures revision")
+        verbose_name_plural = _("measures revisions")
