@@ -310,3 +310,50 @@ class BundleItem(models.Model):
             models.UniqueConstraint(fields=["bundle", "position"], name="bundle_unique_position"),
             models.UniqueConstraint(fields=["bundle", "item"], name="bundle_unique_item"),
         ]
+
+
+class CertificateDecisionKind(models.TextChoices):
+    CYCLE = "cycle", _("Circular certificate")
+    SELF = "self", _("A department's own certificate")
+    BUNDLE = "bundle", _("Demanded again in a bundle")
+
+
+class CertificateDecision(models.Model):
+    """The office's word that a relation the certificate graph flags is legitimate (a licence renewal
+    that needs the original licence …): the graph stops flagging it and lists the decision instead.
+
+    The relation is named by the problem's key, in item and bundle ids — never by names or material
+    rows — so renaming an item or a certificate, re-ordering materials or moving an item to another
+    department leaves the decision standing; ids are never reused, so a key never comes to mean
+    another relation. ``items`` are the items the decision was taken for: for a bundle duplicate
+    the items demanding the certificate then — when another item of the bundle starts demanding it
+    too, the decision no longer covers the problem and it is flagged again.
+
+    Withdrawn decisions are kept (who withdrew, when); at most one decision per key is in force."""
+
+    kind = models.CharField(_("kind"), max_length=8, choices=CertificateDecisionKind.choices)
+    key = models.CharField(_("problem key"), max_length=2000)
+    items = models.JSONField(_("items covered"), default=list)
+    reason = models.TextField(_("reason"), max_length=2000)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), on_delete=models.SET_NULL, null=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"))
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("withdrawn by"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        verbose_name = _("certificate decision")
+        verbose_name_plural = _("certificate decisions")
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=Q(withdrawn_at__isnull=True),
+                                    name="certificate_decision_one_in_force"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
