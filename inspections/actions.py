@@ -15,10 +15,11 @@ from core.uploads import evidence_store, generated_name
 from webhooks import events as webhook_events
 
 from . import queries
-from .checklists import BY_MODE
+from . import checklists
 from .models import (
     Answer,
     ChecklistAnswer,
+    Mode,
     EventCorrection,
     Evidence,
     EventKind,
@@ -54,6 +55,8 @@ def walkthrough_plan(*, actor, service_item, leader, mode: str, identity: str, c
         service_item=service_item, department_id=service_item.department_id, leader=leader, planned_by=actor,
         mode=mode, identity=identity, channel=channel, scheduled_for=scheduled_for, rewalk_of=rewalk_of, bundle=bundle,
     )
+    if mode in Mode.values:  # else full_clean() below refuses the mode
+        walkthrough.checklist = checklists.current_template(mode)
     if bundle is not None and not bundle.entries.filter(item=service_item).exists():
         raise ActionError(_("The service item is not part of this bundle."))
     walkthrough.full_clean()
@@ -119,6 +122,15 @@ def walkthrough_transition(*, walkthrough: Walkthrough, to: str, actor, note: st
             _("A walkthrough that is “%(from)s” cannot become “%(to)s”.")
             % {"from": Status(locked.status).label, "to": Status(to).label if to in Status.values else to}
         )
+    update_fields = ["status", field, "version", "elapsed_minutes", "updated_at"]
+    answered = list(locked.answers.values_list("question", flat=True)) if to in (Status.IN_PROGRESS, Status.COMPLETED) else []
+    if to == Status.IN_PROGRESS and not answered:
+        # Nothing answered yet: walked with the questions in force today (inspections/checklists.py).
+        locked.checklist = checklists.current_template(locked.mode)
+        update_fields.append("checklist")
+    if to == Status.COMPLETED and (missing := checklists.unanswered_required(locked, answered)):
+        raise ActionError(_("Answer the required questions before completing: %(questions)s")
+                          % {"questions": "；".join(str(q.text) for q in missing)})
     now = timezone.now()
     from_status = locked.status
     locked.status = to
@@ -126,7 +138,6 @@ def walkthrough_transition(*, walkthrough: Walkthrough, to: str, actor, note: st
     locked.version += 1
     if to == Status.COMPLETED and locked.elapsed_minutes is None and locked.started_at:
         locked.elapsed_minutes = max(0, int((now - locked.started_at).total_seconds() // 60))
-    update_fields = ["status", field, "version", "elapsed_minutes", "updated_at"]
     if signature is not None:
         locked.signature.save(generated_name("png"), ContentFile(signature), save=False)
         locked.signed_at = now
@@ -168,11 +179,16 @@ def walkthrough_update(*, walkthrough: Walkthrough, actor, data: dict, version: 
         raise ActionError(_("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
     if locked.status != Status.PLANNED and {"mode", "scheduled_for"} & set(data):
         raise TransitionNotAllowed(_("Mode and date can only be changed before the walkthrough starts."))
+    mode_before = locked.mode
     for key, value in data.items():
         setattr(locked, key, value)
+    update_fields = [*data.keys(), "version", "updated_at"]
+    if locked.mode != mode_before and locked.mode in Mode.values:
+        locked.checklist = checklists.current_template(locked.mode)  # the new mode's questions in force
+        update_fields.append("checklist")
     locked.full_clean()
     locked.version += 1
-    locked.save(update_fields=[*data.keys(), "version", "updated_at"])
+    locked.save(update_fields=update_fields)
     return locked
 
 
@@ -284,7 +300,7 @@ def evidence_add(*, walkthrough: Walkthrough, actor, upload: UploadedFile, event
 def checklist_answer_set(*, walkthrough: Walkthrough, actor, question: str, answer: str, note: str = "",
                          device_at: datetime.datetime | None = None) -> ChecklistAnswer:
     _require_loggable(walkthrough, actor)
-    if question not in {q.code for q in BY_MODE[walkthrough.mode]}:
+    if checklists.question_for(walkthrough, question) is None:
         raise ActionError(_("This question is not part of this mode's checklist."))
     if answer not in Answer.values:
         raise ActionError(_("Answer with OK, problem or not applicable."))
@@ -294,5 +310,6 @@ def checklist_answer_set(*, walkthrough: Walkthrough, actor, question: str, answ
         walkthrough=walkthrough, question=question,
         defaults={"answer": answer, "note": note.strip(), "answered_by": actor, "device_at": device_at},
     )
-    Walkthrough.objects.filter(pk=walkthrough.pk).update(updated_at=timezone.now())
+    pin = {} if walkthrough.checklist_id else {"checklist": checklists.current_template(walkthrough.mode)}
+    Walkthrough.objects.filter(pk=walkthrough.pk).update(updated_at=timezone.now(), **pin)
     return row

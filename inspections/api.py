@@ -33,7 +33,7 @@ from services import queries as service_queries
 from services.models import Department, ServiceItem
 
 from . import actions, extensions, queries
-from .checklists import questions_for
+from .checklists import question_for, questions_for
 from .models import Answer, ChecklistAnswer, EventCorrection, Evidence, Mode, Status, TimelineEvent, Walkthrough
 
 # --- serializers ----------------------------------------------------------------------------
@@ -64,13 +64,16 @@ _OBSERVED_API_NAMES = {field.source: name for name, field in WalkthroughObserved
 
 class WalkthroughSerializer(serializers.ModelSerializer):
     observed = WalkthroughObservedSerializer(source="*", read_only=True)
+    checklist_version = serializers.IntegerField(
+        source="checklist.version", read_only=True, allow_null=True,
+        help_text=_("The version of the mode's checklist the walkthrough is walked with (answers/ lists its questions)."))
     findings = serializers.SerializerMethodField(help_text=_("Ids of the findings filed from this walkthrough."))
 
     class Meta:
         model = Walkthrough
         fields = [
-            "id", "service_item", "department", "leader", "mode", "identity", "channel", "scheduled_for", "status",
-            "version", "started_at", "completed_at", "cancelled_at", "observed", "summary", "findings",
+            "id", "service_item", "department", "leader", "mode", "checklist_version", "identity", "channel", "scheduled_for",
+            "status", "version", "started_at", "completed_at", "cancelled_at", "observed", "summary", "findings",
             "created_at", "updated_at",
         ]
         read_only_fields = fields
@@ -239,6 +242,7 @@ class ChecklistAnswerSerializer(serializers.Serializer):
     section = serializers.CharField()
     text = serializers.CharField()
     category = serializers.CharField(help_text=_("The finding category a “problem” answer files under."))
+    required = serializers.BooleanField(help_text=_("The walkthrough cannot be completed while this question is unanswered."))
     answer = serializers.ChoiceField(choices=Answer.choices, allow_null=True)
     note = serializers.CharField(allow_blank=True)
     answered_at = serializers.DateTimeField(allow_null=True)
@@ -249,7 +253,7 @@ class ChecklistAnswerSerializer(serializers.Serializer):
 def _answer_row(question, row: ChecklistAnswer | None) -> dict:
     return {
         "question": question.code, "section": str(question.section), "text": str(question.text),
-        "category": question.category, "answer": row.answer if row else None, "note": row.note if row else "",
+        "category": question.category, "required": question.required, "answer": row.answer if row else None, "note": row.note if row else "",
         "answered_at": row.answered_at if row else None, "answered_by": row.answered_by_id if row else None,
         "device_at": row.device_at if row else None,
     }
@@ -367,7 +371,7 @@ class WalkthroughViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.Retrieve
 
     def get_queryset(self):
         # Rows render ids only (service_item_id, …); findings come in one prefetch for the page.
-        walkthroughs = queries.walkthroughs_visible(self.request.user)
+        walkthroughs = queries.walkthroughs_visible(self.request.user).select_related("checklist")
         findings = extensions.walkthrough_findings_visible(self.request.user)
         if findings is None:
             return walkthroughs
@@ -432,7 +436,8 @@ class WalkthroughViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.Retrieve
 
     @extend_schema(
         summary="Complete: in progress → completed",
-        description="May carry the head's drawn signature, as the walk page's signature pad sends it.",
+        description="May carry the head's drawn signature, as the walk page's signature pad sends it. "
+                    "Refused (400) while a required question of the checklist (`answers/`) is unanswered.",
         request=WalkthroughCompleteSerializer, responses={200: WalkthroughSerializer, **_ERRORS},
     )
     @action(detail=True, methods=["post"])
@@ -549,15 +554,16 @@ class WalkthroughViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.Retrieve
 
     @extend_schema(
         summary="The checklist of the walkthrough's mode",
-        description="Every question of the mode in the page's order, with the answer given so far "
-                    "(`answer` null while unanswered). Not paginated: a mode has at most a few dozen questions.",
+        description="Every question of the walkthrough's checklist version (`checklist_version`) in the page's order, "
+                    "with the answer given so far (`answer` null while unanswered). `required` questions must be "
+                    "answered before `complete/`. Not paginated: a mode has at most a few dozen questions.",
         responses={200: ChecklistAnswerSerializer(many=True), 404: _ERRORS[404]},
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def answers(self, request, pk=None):
         walkthrough = self.get_object()
         given = {row.question: row for row in walkthrough.answers.all()}
-        rows = [_answer_row(q, given.get(q.code)) for q in questions_for(walkthrough.mode)]
+        rows = [_answer_row(q, given.get(q.code)) for q in questions_for(walkthrough)]
         return Response(ChecklistAnswerSerializer(rows, many=True).data)
 
     @extend_schema(
@@ -577,5 +583,4 @@ class WalkthroughViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.Retrieve
         data = serializer.validated_data
         row = _perform(actions.checklist_answer_set, walkthrough=walkthrough, actor=request.user, question=question,
                        answer=data["answer"], note=data["note"], device_at=data.get("device_at"))
-        questions = {q.code: q for q in questions_for(walkthrough.mode)}
-        return Response(ChecklistAnswerSerializer(_answer_row(questions[row.question], row)).data)
+        return Response(ChecklistAnswerSerializer(_answer_row(question_for(walkthrough, row.question), row)).data)

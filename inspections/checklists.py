@@ -1,93 +1,129 @@
-"""The questions of each mode, straight from the campaign's founding notice
-(its fourth paragraph: what each of the four modes checks).
+"""The questions of each mode, in versions (``ChecklistTemplate``, ``ChecklistQuestion``).
 
-Codes are stable: answers store them, findings link to them, and each names the finding category
-a "problem" answer files under.
+Version 1 of each mode is the campaign's founding notice (its fourth paragraph: what each of the four
+modes checks), written by the migration ``0008_checklist_version_one``. The office changes a mode's
+questions in the admin; each change is saved as the mode's next version and no version is ever edited,
+so a walkthrough keeps the questions it was walked with (``Walkthrough.checklist``):
+
+- planning a walkthrough pins the mode's current version (the highest);
+- starting it pins the current version again as long as nothing was answered (a walkthrough planned
+  weeks ahead is walked with the questions in force on the day), and changing its mode while planned
+  pins the new mode's current version;
+- from the first answer on, and once started, the version stays for good: its page, its answers in
+  the API and its PDF record show those questions, whatever the office changes later.
+
+Codes are stable: answers store them, findings link to them, and a question keeps its code from
+version to version; each question names the finding category a "problem" answer files under.
 """
-from dataclasses import dataclass
+from __future__ import annotations
 
-from django.utils.translation import gettext_lazy as _
+import importlib
+import re
+import secrets
+import string
 
-from core.categories import Category
+from django.db import transaction
+from django.db.models import Max
 
+from .models import ChecklistQuestion, ChecklistTemplate, Mode
 
-@dataclass(frozen=True)
-class Question:
-    code: str
-    section: object  # lazy label
-    text: object  # lazy label
-    category: str
-
-
-def _q(code, section, text, category):
-    return Question(code, section, text, category)
+# A code is part of the API's answer route (answers/<code>/): lowercase letters and underscores.
+CODE_PATTERN = re.compile(r"^[a-z][a-z_]{0,31}$")
+CODE_PREFIX = {Mode.SIMULATE: "sim", Mode.ACCOMPANY: "acc", Mode.SIT_AT_WINDOW: "win", Mode.INSPECT: "insp"}
 
 
-_SIMULATE = _("Simulated case (体验办)")
-_ACCOMPANY = _("Accompanying an applicant (全程办)")
-_WINDOW = _("At the window as staff (亲身办)")
-_ELEMENTS = _("Process elements")
-_SUPPORTING = _("Supporting services")
-_INTERMEDIARY = _("Intermediary services")
-_CERTIFICATES = _("Certificates")
-
-SIMULATE = [
-    _q("sim_online_smooth", _SIMULATE, _("Is the online process smooth?"), Category.ONLINE_PROCESS_BROKEN),
-    _q("sim_window_authorized", _SIMULATE, _("Is the window fully authorised to approve?"), Category.WINDOW_NOT_AUTHORIZED),
-    _q("sim_materials", _SIMULATE, _("Could the materials be reduced?"), Category.EXCESS_MATERIALS),
-    _q("sim_steps", _SIMULATE, _("Could the steps be streamlined further?"), Category.EXCESS_STEPS),
-    _q("sim_time_limit", _SIMULATE, _("Could the time limit be compressed further?"), Category.TIME_LIMIT),
-]
-
-ACCOMPANY = [
-    _q("acc_consultation", _ACCOMPANY, _("Consultation before applying: was the applicant guided clearly?"), Category.GUIDANCE),
-    _q("acc_forms", _ACCOMPANY, _("Filling in forms: were the forms easy to fill in?"), Category.FORM_DESIGN),
-    _q("acc_queueing", _ACCOMPANY, _("Queueing and handling: was the wait reasonable and orderly?"), Category.HALL_ORDER),
-    _q("acc_completion", _ACCOMPANY, _("Was the item completed within the promised time?"), Category.TIME_LIMIT),
-    _q("acc_blockages", _ACCOMPANY, _("Were inconveniences and inefficiencies (blockages) found and cleared?"), Category.PAIN_POINT_UNRESOLVED),
-    _q("acc_online_from_login", _ACCOMPANY, _("Online: from registration and login on, did the whole path work?"), Category.ONLINE_PROCESS_BROKEN),
-]
-
-SIT_AT_WINDOW = [
-    _q("win_face_to_face", _WINDOW, _("Could applicants be served face to face through the whole process?"), Category.WINDOW_SERVICE),
-    _q("win_process", _WINDOW, _("Is the process free of unnecessary steps (流程不优)?"), Category.PROCESS_NOT_STREAMLINED),
-    _q("win_operation", _WINDOW, _("Does the work run smoothly between posts and departments (运转不畅)?"), Category.POOR_COORDINATION),
-    _q("win_speed", _WINDOW, _("Could approval be faster?"), Category.TIME_LIMIT),
-]
-
-INSPECT = [
-    _q("el_materials", _ELEMENTS, _("Number of required materials"), Category.EXCESS_MATERIALS),
-    _q("el_time_limit", _ELEMENTS, _("Time limit"), Category.TIME_LIMIT),
-    _q("el_steps", _ELEMENTS, _("Steps"), Category.EXCESS_STEPS),
-    _q("el_visits", _ELEMENTS, _("Number of visits (跑动次数)"), Category.EXCESS_VISITS),
-    _q("el_online", _ELEMENTS, _("Online handling"), Category.ONLINE_NOT_COVERED),
-    _q("sup_hotline", _SUPPORTING, _("Hotline service"), Category.HOTLINE),
-    _q("sup_online_query", _SUPPORTING, _("Online enquiry"), Category.ONLINE_QUERY),
-    _q("sup_guidance", _SUPPORTING, _("Consultation and guidance"), Category.GUIDANCE),
-    _q("sup_service_guide", _SUPPORTING, _("Service guide"), Category.SERVICE_GUIDE),
-    _q("sup_hall_order", _SUPPORTING, _("Order in the hall"), Category.HALL_ORDER),
-    _q("sup_first_inquiry", _SUPPORTING, _("First-inquiry responsibility"), Category.FIRST_INQUIRY),
-    _q("sup_one_time_notice", _SUPPORTING, _("One-time notification"), Category.ONE_TIME_NOTICE),
-    _q("sup_forms", _SUPPORTING, _("Form design"), Category.FORM_DESIGN),
-    _q("sup_self_service", _SUPPORTING, _("Self-service"), Category.SELF_SERVICE),
-    _q("sup_complaints", _SUPPORTING, _("Complaints and supervision"), Category.COMPLAINT_CHANNEL),
-    _q("int_services", _INTERMEDIARY, _("Intermediary services: poor service, monopoly or arbitrary fees?"), Category.INTERMEDIARY_IRREGULAR),
-    _q("cert_absurd", _CERTIFICATES, _("Absurd certificates demanded?"), Category.ABSURD_CERTIFICATE),
-    _q("cert_circular", _CERTIFICATES, _("Circular certificates demanded?"), Category.CIRCULAR_CERTIFICATE),
-    _q("cert_duplicate", _CERTIFICATES, _("Duplicate certificates demanded?"), Category.DUPLICATE_CERTIFICATE),
-]
-
-BY_MODE = {"simulate": SIMULATE, "accompany": ACCOMPANY, "sit_at_window": SIT_AT_WINDOW, "inspect": INSPECT}
-BY_CODE = {q.code: q for questions in BY_MODE.values() for q in questions}
+def _founding_questions() -> dict[str, list[tuple]]:
+    return importlib.import_module("inspections.migrations.0008_checklist_version_one").QUESTIONS
 
 
-def questions_for(mode: str) -> list[Question]:
-    return BY_MODE[mode]
+def _version_one(mode: str) -> ChecklistTemplate:
+    """The founding notice's questions as version 1, when the database has no version of the mode at all
+    (the migration writes it; a flushed database, as after a transactional test, has none)."""
+    with transaction.atomic():
+        template, created = ChecklistTemplate.objects.get_or_create(mode=mode, version=1,
+                                                                   defaults={"note": "《走流程》通知所列检查内容"})
+        if created:
+            ChecklistQuestion.objects.bulk_create([
+                ChecklistQuestion(template=template, code=code, section_zh=section_zh, section_en=section_en, text_zh=text_zh,
+                                  text_en=text_en, category=category, order=(n + 1) * 10)
+                for n, (code, section_zh, section_en, text_zh, text_en, category) in enumerate(_founding_questions()[mode])
+            ])
+    return template
 
 
-def sections_for(mode: str) -> list[tuple[object, list[Question]]]:
-    sections: dict[int, tuple[object, list[Question]]] = {}
-    for q in BY_MODE[mode]:
-        # section labels are module-level objects: the same object means the same section
-        sections.setdefault(id(q.section), (q.section, []))[1].append(q)
+def current_template(mode: str) -> ChecklistTemplate:
+    """The mode's checklist in force: its highest version."""
+    template = ChecklistTemplate.objects.filter(mode=mode).order_by("-version").first()
+    return template or _version_one(mode)
+
+
+def _questions(template_id: int) -> list[ChecklistQuestion]:
+    return list(ChecklistQuestion.objects.filter(template_id=template_id).order_by("order", "id"))
+
+
+def questions_for(source) -> list[ChecklistQuestion]:
+    """The questions of a walkthrough's checklist version (or of a ``ChecklistTemplate``), in order.
+    One query, kept on the object: asking again in the same request asks the database nothing."""
+    cached = getattr(source, "_checklist_questions", None)
+    if cached is not None:
+        return cached
+    if isinstance(source, ChecklistTemplate):
+        template_id = source.pk
+    else:  # a walkthrough; one without a version (rows loaded in bulk) has the mode's current one
+        template_id = source.checklist_id or current_template(source.mode).pk
+    questions = _questions(template_id)
+    source._checklist_questions = questions
+    return questions
+
+
+def question_for(walkthrough, code: str) -> ChecklistQuestion | None:
+    """The question of this code in the walkthrough's checklist version, None if it has none."""
+    return next((q for q in questions_for(walkthrough) if q.code == code), None)
+
+
+def sections_for(source) -> list[tuple[str, list[ChecklistQuestion]]]:
+    """The questions grouped by section (in the page's language), sections in the order they first appear."""
+    sections: dict[str, tuple[str, list[ChecklistQuestion]]] = {}
+    for q in questions_for(source):
+        sections.setdefault(q.section_zh, (q.section, []))[1].append(q)
     return list(sections.values())
+
+
+def unanswered_required(walkthrough, answered_codes) -> list[ChecklistQuestion]:
+    """The required questions of the walkthrough's version that have no answer among ``answered_codes``."""
+    answered = set(answered_codes)
+    return [q for q in questions_for(walkthrough) if q.required and q.code not in answered]
+
+
+def new_code(mode: str, taken) -> str:
+    """A code no version of the mode has used: the mode's prefix and random letters."""
+    taken = set(taken) | set(ChecklistQuestion.objects.filter(template__mode=mode).values_list("code", flat=True))
+    while True:
+        code = f"{CODE_PREFIX.get(mode, 'q')}_{''.join(secrets.choice(string.ascii_lowercase) for _ in range(6))}"
+        if code not in taken:
+            return code
+
+
+QUESTION_FIELDS = ("code", "section_zh", "section_en", "text_zh", "text_en", "category", "order", "required")
+
+
+@transaction.atomic
+def version_create(*, mode: str, questions: list[dict], actor=None, note: str = "") -> ChecklistTemplate:
+    """The mode's next version with these questions (dicts of ``QUESTION_FIELDS``; an empty code gets a
+    new one). Earlier versions stay as they are. The caller checks who may (the office, in the admin)."""
+    # Locks the mode's versions: two offices saving at once get versions n+1 and n+2, not a clash.
+    list(ChecklistTemplate.objects.select_for_update().filter(mode=mode).values_list("pk", flat=True))
+    latest = ChecklistTemplate.objects.filter(mode=mode).aggregate(v=Max("version"))["v"] or 0
+    template = ChecklistTemplate.objects.create(mode=mode, version=latest + 1, created_by=actor, note=note.strip()[:500])
+    given = {q["code"] for q in questions if q.get("code")}
+    rows = []
+    for q in questions:
+        values = {f: q[f] for f in QUESTION_FIELDS if f in q}
+        if not values.get("code"):
+            values["code"] = new_code(mode, given)
+            given.add(values["code"])
+        rows.append(ChecklistQuestion(template=template, **values))
+    for row in rows:
+        row.full_clean(exclude=["template"])
+    ChecklistQuestion.objects.bulk_create(rows)
+    return template

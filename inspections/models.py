@@ -2,11 +2,12 @@
 import datetime
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core import models as core_models
+from core.categories import Category
 
 
 class Mode(models.TextChoices):
@@ -35,6 +36,77 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class ChecklistTemplate(models.Model):
+    """One version of a mode's checklist. Versions are never edited: a change in the admin makes the
+    next version, so a walkthrough keeps the questions it was walked with (``Walkthrough.checklist``).
+    The current version of a mode is its highest; version 1 is the founding notice's questions."""
+
+    mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices)
+    version = models.PositiveIntegerField(_("version"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True, help_text=_("What changed and why."))
+
+    class Meta:
+        ordering = ["mode", "-version"]
+        verbose_name = _("checklist version")
+        verbose_name_plural = _("checklist versions")
+        constraints = [models.UniqueConstraint(fields=["mode", "version"], name="one_checklist_version_per_mode")]
+
+    def __str__(self) -> str:
+        return _("%(mode)s, version %(version)s") % {"mode": Mode(self.mode).label, "version": self.version}
+
+
+def _in_language(zh: str, en: str) -> str:
+    """The Chinese text, or the English one when the page is in English and it was given."""
+    from django.utils.translation import get_language
+
+    if en and (get_language() or "").startswith("en"):
+        return en
+    return zh or en
+
+
+class ChecklistQuestion(models.Model):
+    """One question of a checklist version. ``code`` is the question's lasting name: answers and findings
+    store it, and the same question keeps its code from version to version."""
+
+    template = models.ForeignKey(ChecklistTemplate, verbose_name=_("checklist version"), on_delete=models.CASCADE,
+                                 related_name="questions")
+    code = models.CharField(
+        _("code"), max_length=32, blank=True,
+        validators=[RegexValidator(r"^[a-z][a-z_]{0,31}$", _("Lowercase letters and underscores, starting with a letter."))],
+        help_text=_("Lowercase letters and underscores. Keep it to keep the question; left empty, a new question gets one."),
+    )
+    section_zh = models.CharField(_("section (Chinese)"), max_length=100)
+    section_en = models.CharField(_("section (English)"), max_length=100, blank=True)
+    text_zh = models.CharField(_("question (Chinese)"), max_length=300)
+    text_en = models.CharField(_("question (English)"), max_length=300, blank=True)
+    category = models.CharField(_("finding category"), max_length=32, choices=Category.choices,
+                                help_text=_("The category a finding filed from a “problem” answer gets."))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    required = models.BooleanField(_("required"), default=False,
+                                   help_text=_("The walkthrough cannot be completed before this question is answered."))
+
+    class Meta:
+        ordering = ["template", "order", "id"]
+        verbose_name = _("checklist question")
+        verbose_name_plural = _("checklist questions")
+        constraints = [models.UniqueConstraint(fields=["template", "code"], name="one_question_code_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.text}"
+
+    @property
+    def text(self) -> str:
+        return _in_language(self.text_zh, self.text_en)
+
+    @property
+    def section(self) -> str:
+        return _in_language(self.section_zh, self.section_en)
+
+
 class Walkthrough(models.Model):
     service_item = models.ForeignKey(
         "services.ServiceItem", verbose_name=_("service item"), on_delete=models.PROTECT, related_name="walkthroughs"
@@ -50,6 +122,12 @@ class Walkthrough(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("planned by"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
     mode = models.CharField(_("mode"), max_length=16, choices=Mode.choices)
+    # The checklist version walked: the mode's current one when planned, again on starting if nothing
+    # was answered yet, then kept for good (inspections/checklists.py).
+    checklist = models.ForeignKey(
+        ChecklistTemplate, verbose_name=_("checklist version"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="walkthroughs",
+    )
     identity = models.CharField(_("identity"), max_length=16, choices=Identity.choices, default=Identity.APPLICANT)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.WINDOW)
     scheduled_for = models.DateField(_("scheduled for"))

@@ -21,7 +21,7 @@ from core.filters import filter_chips
 from core.idempotency import once
 
 from . import actions, extensions, queries
-from .checklists import sections_for
+from .checklists import sections_for, unanswered_required
 from .forms import AnswerForm, EventCorrectionForm, EventForm, EvidenceForm, ObservedForm, PlanForm, WalkListFilterForm
 from .models import (
     ONLINE_EVENTS,
@@ -125,7 +125,7 @@ def walkthrough_plan(request):
 
 def _walkthrough(request, pk):
     return get_object_or_404(
-        _visible(request).select_related("service_item__department", "planned_by", "rewalk_of", "bundle").prefetch_related(
+        _visible(request).select_related("service_item__department", "planned_by", "rewalk_of", "bundle", "checklist").prefetch_related(
             Prefetch("events", queryset=TimelineEvent.objects.order_by("at", "id").prefetch_related(
                 "evidence", Prefetch("corrections", queryset=EventCorrection.objects.select_related("actor")))),
             Prefetch("evidence", queryset=Evidence.objects.filter(event=None, answer=None)),
@@ -140,8 +140,9 @@ def _walkthrough(request, pk):
 
 
 def _checklist(walkthrough):
+    """The questions of the walkthrough's checklist version, by section, with their answers (one query)."""
     answers = {a.question: a for a in walkthrough.answers.all()}
-    return [(section, [(q, answers.get(q.code)) for q in questions]) for section, questions in sections_for(walkthrough.mode)]
+    return [(section, [(q, answers.get(q.code)) for q in questions]) for section, questions in sections_for(walkthrough)]
 
 
 def _event_buttons(walkthrough):
@@ -166,6 +167,7 @@ def _context(request, walkthrough, **extra):
         "may_edit": may_walk and walkthrough.is_open,
         "event_buttons": _event_buttons(walkthrough),
         "checklist": _checklist(walkthrough),
+        "checklist_missing": unanswered_required(walkthrough, (a.question for a in walkthrough.answers.all())),
         "answers": Answer.choices,
         "observed_form": ObservedForm(instance=walkthrough),
         "declared_materials": len(item.materials.all()),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from PIL import Image
 
 from inspections import actions
-from inspections.checklists import questions_for
+from inspections.checklists import current_template, questions_for
 from inspections.models import ChecklistAnswer, EventCorrection, Evidence, Status, TimelineEvent, Walkthrough
 from tests.conftest import api_client, make_item
 
@@ -290,11 +290,11 @@ def test_the_answers_list_is_the_modes_checklist_with_what_was_answered(walk_a, 
         response = client(who).get(url(walk_a, "answers/"))
         assert response.status_code == 200, who
     rows = response.json()
-    assert [r["question"] for r in rows] == [q.code for q in questions_for("simulate")]
+    assert [r["question"] for r in rows] == [q.code for q in questions_for(current_template("simulate"))]
     steps = next(r for r in rows if r["question"] == "sim_steps")
     assert (steps["answer"], steps["note"], steps["answered_by"], steps["category"]) == ("problem", "七个环节", leader_a.pk,
                                                                                        "excess_steps")
-    assert steps["answered_at"] and steps["text"] == str(questions_for("simulate")[3].text) and steps["section"]
+    assert steps["answered_at"] and steps["text"] == str(questions_for(current_template("simulate"))[3].text) and steps["section"]
     unanswered = next(r for r in rows if r["question"] == "sim_materials")
     assert (unanswered["answer"], unanswered["note"], unanswered["answered_at"], unanswered["answered_by"]) == (None, "", None, None)
     assert client(leader_b).get(url(walk_a, "answers/")).status_code == 404
@@ -334,7 +334,7 @@ def test_answers_are_checked_as_on_the_page(walk_a, leader_a, liaison_a, api_a, 
 
 def test_the_answers_list_asks_the_same_queries_for_1_and_10_answers(item_a, leader_a, office):
     walk = plan(item_a, leader_a, mode="inspect")
-    codes = [q.code for q in questions_for("inspect")]
+    codes = [q.code for q in questions_for(current_template("inspect"))]
 
     def count():
         with CaptureQueriesContext(connection) as ctx:
@@ -347,8 +347,8 @@ def test_the_answers_list_asks_the_same_queries_for_1_and_10_answers(item_a, lea
     for code in codes[1:10]:
         actions.checklist_answer_set(walkthrough=walk, actor=leader_a, question=code, answer="problem", note=code)
     ten = count()
-    # the walkthrough, its visible findings (the viewset's queryset), the answers
-    assert one == (3, 1) and ten == (3, 10)
+    # the walkthrough, its visible findings (the viewset's queryset), the questions of its checklist version, the answers
+    assert one == (4, 1) and ten == (4, 10)
 
 
 # --- observed figures and the signature -----------------------------------------------------------------
