@@ -17,7 +17,7 @@ from core.errors import ActionError, Conflict, TransitionNotAllowed
 from core.queue import enqueue_on_commit
 from core.uploads import evidence_store
 from inspections import queries as walkthrough_queries
-from inspections.checklists import BY_MODE
+from inspections.checklists import question_for
 from inspections.models import Status as WalkStatus
 from inspections.models import Walkthrough
 from webhooks.events import Event, emit
@@ -95,7 +95,7 @@ def finding_file(*, actor, category: str, title: str, severity: str = Severity.M
     if checklist_question and walkthrough is None:
         raise ActionError(_("A checklist question belongs to a walkthrough."))
     if checklist_question:
-        if checklist_question not in {q.code for q in BY_MODE[walkthrough.mode]}:
+        if question_for(walkthrough, checklist_question) is None:
             raise ActionError(_("This question is not part of this mode's checklist."))
     if proposal_key:
         if walkthrough is None:

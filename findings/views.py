@@ -16,7 +16,7 @@ from core.errors import ActionError
 from core.filters import filter_chips
 from inspections import actions as walk_actions
 from inspections import queries as walk_queries
-from inspections.checklists import BY_CODE, BY_MODE
+from inspections.checklists import question_for
 from inspections.models import Mode, Walkthrough
 
 from . import actions, notifications, queries
@@ -102,9 +102,8 @@ def finding_file(request):
             raise PermissionDenied
     elif not is_office(request.user):
         raise PermissionDenied
-    question = BY_CODE.get(request.GET.get("question", "")) if walkthrough else None
-    if question and question.code not in {q.code for q in BY_MODE[walkthrough.mode]}:
-        question = None
+    # The question as the walkthrough's checklist version has it (None if that version has no such code).
+    question = question_for(walkthrough, request.GET.get("question", "")) if walkthrough else None
     initial = {}
     if question:
         # The head's note on the answer is what they saw: it starts the description.
@@ -176,7 +175,8 @@ def _detail(request, finding, *, measures_form=None, error: str = "", appeal_for
         "may_attach": queries.finding_may_attach(request.user, finding),
         "may_comment": queries.finding_may_comment(request.user, finding),
         "office": is_office(request.user),
-        "question": BY_CODE.get(finding.checklist_question),
+        "question": (question_for(finding.walkthrough, finding.checklist_question)
+                     if finding.walkthrough_id and finding.checklist_question else None),
         "comment_form": CommentForm(),
         "measures_form": measures_form or MeasuresForm(initial={"measures": finding.measures, "version": finding.version}),
         "measures_error": error,

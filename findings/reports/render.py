@@ -254,7 +254,7 @@ def _walkthrough_context(data: ReportInput, progress: Progress) -> dict:
     answers = {a.question: a for a in w.answers.all()}
     checklist = [
         {"section": section, "questions": [{"question": q, "answer": answers.get(q.code)} for q in questions]}
-        for section, questions in sections_for(w.mode)
+        for section, questions in sections_for(w)
     ]
     elapsed = None
     if w.elapsed_days is not None:
@@ -273,7 +273,7 @@ def _walkthrough_context(data: ReportInput, progress: Progress) -> dict:
     ]
     findings = (data.findings.filter(walkthrough=w).select_related("service_item")
                 .annotate(evidence_count=Count("evidence")).order_by("created_at", "id"))
-    photos = walkthrough_photos(w, questions_for(w.mode))
+    photos = walkthrough_photos(w, questions_for(w))
     shown = [{"n": n, "photo": photo, "src": _embedded_image(photo.evidence.file, max_side=PHOTO_MAX_SIDE)}
              for n, photo in enumerate(photos[:PHOTO_LIMIT], start=1)]
     signature = _embedded_image(w.signature, max_side=SIGNATURE_MAX_SIDE, png=True) if w.signature else None
