@@ -29,6 +29,7 @@ from .models import (
     FindingEvidence,
     FindingStatus,
     FindingTransition,
+    MeasuresRevision,
     Severity,
     SeverityDeadline,
 )
@@ -263,7 +264,10 @@ def finding_record_measures(*, finding: Finding, actor, measures: str, version: 
         raise Conflict(_("Someone else changed this finding meanwhile; reload it and try again."))
     if len(measures) > 4000:
         raise ActionError(_("The measures are longer than 4000 characters."))
-    locked.measures = measures.strip()
+    text = measures.strip()
+    if text != locked.measures:  # each text that differs is kept, with who wrote it (the timeline)
+        MeasuresRevision.objects.create(finding=locked, actor=actor, measures=text)
+    locked.measures = text
     locked.version += 1
     locked.save(update_fields=["measures", "version", "updated_at"])
     return locked

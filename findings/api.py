@@ -38,9 +38,9 @@ from inspections.models import Mode, Walkthrough
 from inspections.models import Status as WalkthroughStatus
 from services.models import Department
 
-from . import actions, queries
+from . import actions, queries, timeline
 from core.categories import Category
-from .models import OPEN_STATUSES, Comment, Finding, FindingEvidence, FindingStatus, FindingTransition, Severity
+from .models import OPEN_STATUSES, Comment, Finding, FindingEvidence, FindingStatus, Severity
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -213,22 +213,32 @@ class FindingTransitionSerializer(RejectUnknownKeys, serializers.Serializer):
     ledger = FindingLedgerSerializer(required=False, help_text=_("Only when closing."))
 
 
-class FindingHistorySerializer(serializers.ModelSerializer):
-    """One move (or reassignment, where from and to are the same): never edited afterwards."""
+class FindingHistorySerializer(serializers.Serializer):
+    """One step of the finding's timeline (``findings/timeline.py``): its filing, a move, a reassignment
+    (``from`` equals ``to``), measures as recorded, a file added, a comment. Never edited afterwards."""
 
-    to = FindingStatusField(source="to_status", read_only=True)
-    by = serializers.CharField(source="actor.username", read_only=True, help_text=_("The username of who made it."))
+    kind = serializers.ChoiceField(choices=[(k, k) for k in timeline.KINDS], read_only=True,
+                                   help_text=_("filed, move, reassign, measures, evidence or comment."))
+    to = FindingStatusField(source="to_status", read_only=True,
+                            help_text=_("The status after the step (for anything but a move, the status at the time)."))
+    by = serializers.CharField(source="actor.username", read_only=True, help_text=_("The username of who did it."))
     by_name = serializers.CharField(source="actor", read_only=True, help_text=_("Their name as shown in the pages."))
-
-    class Meta:
-        model = FindingTransition
-        fields = ["to", "by", "by_name", "at", "note"]
-        read_only_fields = fields
+    at = serializers.DateTimeField(read_only=True)
+    note = serializers.CharField(read_only=True, help_text=_(
+        "A move's or reassignment's note, the measures as recorded, the file's name, or the comment."))
+    evidence = serializers.SerializerMethodField(help_text=_("For a file: where the API serves it; otherwise null."))
 
     def get_fields(self):
         # "from" is a Python keyword, so it cannot be declared as a class attribute.
         fields = super().get_fields()
-        return {"from": FindingStatusField(source="from_status", read_only=True), **fields}
+        return {"kind": fields.pop("kind"), "from": FindingStatusField(source="from_status", read_only=True), **fields}
+
+    def get_evidence(self, entry) -> str | None:
+        if entry.evidence is None:
+            return None
+        url = reverse("v1:finding-evidence-download", args=[entry.evidence.finding_id, entry.evidence.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
 
 
 class FindingErrorSerializer(serializers.Serializer):
@@ -596,16 +606,23 @@ class FindingViewSet(IdempotentMixin, mixins.CreateModelMixin, mixins.ListModelM
         return self._render(finding)
 
     @extend_schema(
-        summary="The finding's history",
-        description="Every move and reassignment, oldest first; the whole list, not paginated (a finding has a "
-                    "handful).",
-        responses={200: FindingHistorySerializer(many=True), 404: _ERRORS[404]},
+        summary="The finding's timeline",
+        description="Every step, oldest first: the filing, each move (appeals and their decisions included), each "
+                    "reassignment, the measures each time they were recorded, each file and each comment, with who "
+                    "did it. The whole list, not paginated. `?kind=move,reassign` keeps only those kinds.",
+        parameters=[OpenApiParameter("kind", str, description="Comma-separated kinds to keep (default: all).")],
+        responses={200: FindingHistorySerializer(many=True),
+                   400: OpenApiResponse(description="An unknown kind (`{kind: [messages]}`)."), 404: _ERRORS[404]},
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def history(self, request, pk=None):
         finding = self.get_object()
-        rows = finding.transitions.select_related("actor").order_by("at", "id")
-        return Response(FindingHistorySerializer(rows, many=True).data)
+        kinds = [k for k in request.query_params.get("kind", "").split(",") if k]
+        if unknown := sorted(set(kinds) - set(timeline.KINDS)):
+            raise exceptions.ValidationError({"kind": [_("Unknown kind: %(kinds)s.") % {"kinds": ", ".join(unknown)}]})
+        finding = timeline.timeline_prefetch(Finding.objects.filter(pk=finding.pk)).get()
+        entries = [e for e in timeline.finding_timeline(finding) if not kinds or e.kind in kinds]
+        return Response(FindingHistorySerializer(entries, many=True, context=self.get_serializer_context()).data)
 
     # --- the pages' other writes, through the same action functions and permission checks ----------------
 

@@ -19,10 +19,10 @@ from inspections import queries as walk_queries
 from inspections.checklists import question_for
 from inspections.models import Mode, Walkthrough
 
-from . import actions, notifications, queries
+from . import actions, notifications, queries, timeline
 from core.categories import GROUP_OF
 from .forms import AppealForm, CommentForm, EvidenceForm, FileForm, ListFilterForm, MeasuresForm, MoveForm, RewalkForm
-from .models import UNFINISHED_STATUSES, Comment, Finding, FindingStatus, FindingTransition
+from .models import UNFINISHED_STATUSES, Finding, FindingStatus
 
 PAGE_SIZE = 50
 
@@ -141,10 +141,7 @@ def finding_file(request):
 
 def _finding(request, pk) -> Finding:
     return get_object_or_404(
-        _visible(request).select_related("walkthrough", "created_by", "department__region").prefetch_related(
-            Prefetch("transitions", queryset=FindingTransition.objects.select_related("actor")),
-            Prefetch("comments", queryset=Comment.objects.select_related("author")),
-            "evidence",
+        timeline.timeline_prefetch(_visible(request).select_related("walkthrough", "department__region")).prefetch_related(
             Prefetch("rewalks", queryset=Walkthrough.objects.select_related("leader")),
         ),
         pk=pk,
@@ -170,6 +167,7 @@ def _detail(request, finding, *, measures_form=None, error: str = "", appeal_for
     moves = [to for to in moves if to != FindingStatus.APPEALED]
     context = {
         "f": finding,
+        "timeline": timeline.finding_timeline(finding),
         "moves": [(to, FindingStatus(to).label) for to in moves],
         "may_rectify": queries.finding_may_rectify(request.user, finding),
         "may_attach": queries.finding_may_attach(request.user, finding),

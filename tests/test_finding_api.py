@@ -104,14 +104,21 @@ def test_history_shape_and_order(finding_a, office, liaison_a):
     finding = Finding.objects.get(pk=finding_a.pk)
     actions.finding_transition(finding=finding, to=FindingStatus.RECTIFYING, actor=office, note="证据不足")
     history = client(liaison_a).get(url(finding_a, "history/")).json()
-    assert [(h["from"], h["to"]) for h in history] == [("open", "rectifying"), ("rectifying", "submitted"),
-                                                       ("submitted", "rectifying")]
-    assert list(history[0]) == ["from", "to", "by", "by_name", "at", "note"]
-    assert [h["by"] for h in history] == ["office", "liaison_a", "office"]
-    assert history[0]["by_name"] == "王主任" and history[1]["by_name"] == "liaison_a"  # no name: the username
-    assert history[2]["note"] == "证据不足"
+    # the whole timeline: the filing, the moves and the measures as recorded, each with who did it
+    assert [(h["kind"], h["from"], h["to"]) for h in history] == [
+        ("filed", "open", "open"), ("move", "open", "rectifying"), ("measures", "rectifying", "rectifying"),
+        ("move", "rectifying", "submitted"), ("move", "submitted", "rectifying")]
+    assert list(history[0]) == ["kind", "from", "to", "by", "by_name", "at", "note", "evidence"]
+    assert [h["by"] for h in history] == ["office", "office", "liaison_a", "liaison_a", "office"]
+    assert history[0]["by_name"] == "王主任" and history[2]["by_name"] == "liaison_a"  # no name: the username
+    assert history[2]["note"] == "已调整窗口人员并培训" and history[4]["note"] == "证据不足"
     times = [datetime.datetime.fromisoformat(h["at"]) for h in history]
     assert times == sorted(times)
+    # the moves alone, as before the timeline grew
+    moves = client(liaison_a).get(url(finding_a, "history/?kind=move")).json()
+    assert [(h["from"], h["to"]) for h in moves] == [("open", "rectifying"), ("rectifying", "submitted"),
+                                                     ("submitted", "rectifying")]
+    assert client(liaison_a).get(url(finding_a, "history/?kind=moves")).status_code == 400
 
 
 # --- the list's rows: finding_row() renders exactly what FindingSerializer does ------------------------
@@ -573,7 +580,7 @@ def test_schema_documents_the_finding_routes(office, db):
     assert set(paths[FINDINGS]) == {"get", "post"}
     assert set(paths["/api/v1/findings/{id}/"]) == {"get"}
     assert set(paths["/api/v1/findings/{id}/transition/"]["post"]["responses"]) == {"200", "400", "403", "404", "409"}
-    assert set(paths["/api/v1/findings/{id}/history/"]["get"]["responses"]) == {"200", "404"}
+    assert set(paths["/api/v1/findings/{id}/history/"]["get"]["responses"]) == {"200", "400", "404"}
     filters = {p["name"] for p in paths[FINDINGS]["get"]["parameters"]}
     assert filters == {"status", "category", "severity", "department", "overdue", "updated_since", "cursor", "page_size"}
     assert "updated_since" in paths[FINDINGS]["get"]["description"]  # how to sync, from the view's docstring

@@ -113,9 +113,12 @@ def test_a_finding_goes_from_assigned_to_closed_over_the_api_alone(office, liais
     assert closed.status_code == 200, closed.content
     assert (closed.json()["status"], closed.json()["materials_cut"], closed.json()["visits_cut"]) == ("closed", 1, 1)
     history = office_api.get(f"{FINDINGS}{finding['id']}/history/").json()
-    assert [(h["from"], h["to"], h["by"]) for h in history] == [
-        ("open", "rectifying", "office"), ("rectifying", "submitted", "liaison_a"), ("submitted", "closed", "office")]
-    assert history[1]["note"] == "请核实"
+    assert [(h["kind"], h["from"], h["to"], h["by"]) for h in history] == [
+        ("filed", "open", "open", "office"), ("move", "open", "rectifying", "office"),
+        ("evidence", "rectifying", "rectifying", "liaison_a"), ("measures", "rectifying", "rectifying", "liaison_a"),
+        ("move", "rectifying", "submitted", "liaison_a"), ("move", "submitted", "closed", "office")]
+    assert history[4]["note"] == "请核实"
+    assert history[2]["evidence"].endswith(f"/api/v1/findings/{finding['id']}/evidence/{evidence['id']}/download/")
     # the photo is the one sent, served by the permission-checked download route
     stored = FindingEvidence.objects.get(pk=evidence["id"])
     assert stored.file.read() == photo and stored.device_at == datetime.datetime.fromisoformat("2026-03-02T09:30:00+08:00")

@@ -5,6 +5,28 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def backfill(apps, schema_editor):
+    """A finding recorded before revisions were kept: its measures, as of its first submission, by
+    the liaison who submitted them (the only author the history knows). One query reads them all."""
+    from django.db.models import OuterRef, Subquery
+
+    Finding = apps.get_model("findings", "Finding")
+    FindingTransition = apps.get_model("findings", "FindingTransition")
+    MeasuresRevision = apps.get_model("findings", "MeasuresRevision")
+    MeasuresRevision._meta.get_field("at").auto_now_add = False  # this historical class only: keep the time given
+    first = FindingTransition.objects.filter(finding=OuterRef("pk"), to_status="submitted").order_by("at", "id")
+    rows = (Finding.objects.exclude(measures="")
+            .annotate(by=Subquery(first.values("actor_id")[:1]), on=Subquery(first.values("at")[:1]))
+            .filter(by__isnull=False).values_list("pk", "measures", "by", "on"))
+    batch = []
+    for pk, measures, by, on in rows.iterator(chunk_size=2000):
+        batch.append(MeasuresRevision(finding_id=pk, actor_id=by, at=on, measures=measures))
+        if len(batch) >= 2000:
+            MeasuresRevision.objects.bulk_create(batch)
+            batch = []
+    MeasuresRevision.objects.bulk_create(batch)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -28,4 +50,5 @@ class Migration(migrations.Migration):
                 'ordering': ['at', 'id'],
             },
         ),
-    ]
+        migrations.RunPython(backfill, migrations.RunPython.noop),
+]

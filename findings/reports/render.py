@@ -1,8 +1,9 @@
 """Turn a :class:`ReportInput` into a PDF (all four kinds) or the ledger's xlsx.
 
-The PDFs are laid out as Chinese government documents (红头文件, after GB/T 9704): the issuing
-body in red, the document number, a red rule, a bold title, the body, and the issuer and date
-(落款) at the end. Everything shown comes from the querysets in ``data``, which are already limited
+The PDFs are laid out as Chinese government documents after GB/T 9704-2012 (templates/reports/pdf/
+gongwen.css, docs/reports.md): 版头 (the issuing body in red, the 发文字号 of the numbered kinds, the
+red rule), the title, 主送, the body, 附件, the issuer and date over the seal's place, the 版记 at the
+foot of the last page and page numbers "— N —". Everything shown comes from the querysets in ``data``, which are already limited
 to what the requester may see; nothing here widens them.
 
 The bulletin's figures are aggregated by the database in a fixed number of queries. The ledger
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.template.loader import get_template, render_to_string
 from django.utils import dateformat, timezone, translation
 from django.utils.formats import date_format, get_format
@@ -36,8 +37,10 @@ from inspections.checklists import questions_for, sections_for
 from inspections.models import Answer, Mode, Status
 
 from core.categories import GROUP_OF, Category, CategoryGroup
-from ..models import FindingStatus, FindingTransition, Severity
+from ..models import FindingStatus, Severity
+from .. import timeline
 from ..queries import appeal_counts, overdue_q, with_overdue
+from ..timeline import timeline_prefetch
 from .data import ReportInput, walkthrough_photos
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,12 @@ Progress = Callable[[int], None]
 
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
 STYLESHEETS = [STATIC_DIR / "css" / "print.css", STATIC_DIR / "css" / "report.css"]
+# The 公文 layout (GB/T 9704) and its serif fonts, over the two above; its url()s are relative to static/css/.
+GONGWEN_CSS = Path(settings.BASE_DIR) / "templates" / "reports" / "pdf" / "gongwen.css"
+# The widest 发文机关标志 (版头) a line of the 版心 holds: 156 mm, in points, and its largest size (2号 is
+# 22 pt; GB/T 9704 leaves the size to the issuer, so long names shrink to fit one line).
+TEXT_WIDTH_PT = 156 / 25.4 * 72
+MASTHEAD_MAX_PT = 26
 LANGUAGE = "zh-hans"  # the reports are Chinese documents, whoever asks for them
 CHUNK = 500
 RED = "#C00000"
@@ -72,12 +81,26 @@ def render_pdf(data: ReportInput, progress: Progress = _no_progress) -> bytes:
         context = context_for(data, progress)
         if data.kind != "ledger":  # the ledger reports its own progress while it streams
             progress(10)
-        html = render_to_string(f"reports/pdf/{data.kind}.html",
-                                {"data": data, "issuer": settings.REPORT_ISSUER, **context})
+        html = render_to_string(f"reports/pdf/{data.kind}.html", {**_document_context(data), **context})
     progress(60)
     pdf = _html_to_pdf(html, progress)
     progress(100)
     return pdf
+
+
+def _document_context(data: ReportInput) -> dict:
+    """What every report prints around its body (GB/T 9704): 版头, 署名, 版记."""
+    from .numbers import numbered
+
+    issuer = data.issuer or settings.REPORT_ISSUER
+    # A 公文 of a kind that is numbered is a 文件: "…办公室文件"; a record carries the issuer alone.
+    masthead = f"{issuer}文件" if numbered(data.kind) else issuer
+    size = min(MASTHEAD_MAX_PT, int(TEXT_WIDTH_PT / max(len(masthead), 1) * 10) / 10)
+    return {
+        "data": data, "issuer": issuer, "masthead": masthead, "masthead_size": size,
+        "copy_to": settings.REPORT_COPY_TO if numbered(data.kind) else "",
+        "printer": settings.REPORT_PRINTER or issuer,
+    }
 
 
 def render_ledger_xlsx(data: ReportInput, out: BinaryIO, progress: Progress = _no_progress) -> None:
@@ -197,10 +220,12 @@ def _html_to_pdf(html: str, progress: Progress) -> bytes:
     from weasyprint.text.fonts import FontConfiguration
 
     # One FontConfiguration for the stylesheets and the document, or @font-face is silently
-    # ignored and the system's fonts (if any) are used instead of the vendored CWSans.
+    # ignored and the system's fonts (if any) are used instead of the vendored CWSerif and CWSans.
     font_config = FontConfiguration()
     fetcher = report_url_fetcher()
     stylesheets = [CSS(filename=str(path), font_config=font_config, url_fetcher=fetcher) for path in STYLESHEETS]
+    stylesheets.append(CSS(string=GONGWEN_CSS.read_text(encoding="utf-8"), base_url=str(STATIC_DIR / "css") + "/",
+                           font_config=font_config, url_fetcher=fetcher))
     document = HTML(string=html, base_url=str(STATIC_DIR) + "/", url_fetcher=fetcher).render(
         stylesheets=stylesheets, font_config=font_config)
     progress(90)
@@ -340,7 +365,8 @@ def _department_context(data: ReportInput, progress: Progress) -> dict:
         .order_by(F("due_date").asc(nulls_last=True), "created_at", "id")
     )
     overdue = [f for f in rows if f.is_overdue]
-    return {"department": data.department, "open_findings": rows, "overdue": overdue}
+    return {"department": data.department, "open_findings": rows, "overdue": overdue,
+            "recipient": data.department.name}
 
 
 # --- 督查通报 --------------------------------------------------------------------------------------
@@ -417,6 +443,7 @@ def _bulletin_context(data: ReportInput, progress: Progress) -> dict:
     planned_total = sum(r["planned"] for r in by_mode)
     completed_total = sum(r["completed"] for r in by_mode)
     return {
+        "recipients": settings.REPORT_BULLETIN_RECIPIENTS,
         "period": _period_text(data),
         "by_mode": by_mode, "planned_total": planned_total, "completed_total": completed_total,
         "totals": totals, "by_status": by_status, "by_group": by_group, "rate": rate, "closed_count": n_closed,
@@ -430,16 +457,18 @@ def _bulletin_context(data: ReportInput, progress: Progress) -> dict:
 
 
 def _median_days_to_close(closed: QuerySet, count: int) -> str:
-    """Calendar days, one decimal; one query, whatever the number of closed findings."""
+    """Working days by the calendar (core/workdays.py, as the dashboard's tally counts them), one
+    decimal; one query, whatever the number of closed findings."""
+    from core.workdays import working_days_expression
+
     if not count:
         return "—"
-    duration = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
     middle = (count - 1) // 2
-    values = list(closed.annotate(d=duration).order_by("d").values_list("d", flat=True)[middle:middle + 2])
+    values = list(closed.annotate(d=working_days_expression("created_at", "closed_at")).order_by("d")
+                  .values_list("d", flat=True)[middle:middle + 2])
     if count % 2:
         values = values[:1]
-    days = sum(v.total_seconds() for v in values) / len(values) / 86400
-    return f"{days:.1f}"
+    return f"{sum(values) / len(values):.1f}"
 
 
 def _bar_chart(labels: list, series: list[tuple[str, str, list[int]]], *, width: int = 600) -> SafeString:
@@ -450,7 +479,7 @@ def _bar_chart(labels: list, series: list[tuple[str, str, list[int]]], *, width:
     height = legend_h + len(labels) * (band + band_gap) + 4
     plot_w = width - label_w - value_w
     top = max([1, *(v for _name, _colour, values in series for v in values)])
-    font = 'font-family="CWSans" font-size="11"'
+    font = 'font-family="CWSerif" font-size="11"'
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}">']
     if len(series) > 1:
@@ -499,9 +528,8 @@ def _ledger_findings(data: ReportInput) -> QuerySet:
     findings = data.findings.filter(finding_period)
     if data.department is not None:
         findings = findings.filter(department=data.department)
-    return (with_overdue(findings, data.issued_on)
-            .select_related("department", "service_item", "created_by")
-            .prefetch_related(Prefetch("transitions", queryset=FindingTransition.objects.select_related("actor")))
+    # Each finding's whole timeline (findings/timeline.py): four more queries per chunk of rows.
+    return (timeline_prefetch(with_overdue(findings, data.issued_on).select_related("department", "service_item"))
             .order_by("created_at", "id"))
 
 
@@ -513,10 +541,23 @@ APPEAL_STEPS = {
 }
 
 
-def _move_label(t: FindingTransition, status: dict[str, str]) -> str:
+def _move_label(t, status: dict[str, str]) -> str:
+    """A move of the timeline (``from_status``, ``to_status``) as the ledger names it."""
     move = f"{status[t.from_status]}→{status[t.to_status]}"
     step = APPEAL_STEPS.get((t.from_status, t.to_status))
     return f"{step}（{move}）" if step else move
+
+
+def _step_text(entry, status: dict[str, str]) -> list[str]:
+    """What the ledger says of one step of a finding's timeline, after its time and actor."""
+    short = entry.note if len(entry.note) <= 80 else entry.note[:79] + "…"
+    if entry.kind == timeline.FILED:
+        return [f"登记（{status[FindingStatus.OPEN]}）"]
+    if entry.kind == timeline.MOVE:
+        return [_move_label(entry, status), *([entry.note] if entry.note else [])]
+    if entry.kind == timeline.REASSIGN:
+        return ["改派", *([entry.note] if entry.note else [])]
+    return [{timeline.MEASURES: "填写整改措施", timeline.EVIDENCE: "上传材料", timeline.COMMENT: "评论"}[entry.kind], short]
 
 
 def _ledger_rows(findings: QuerySet) -> Iterator[LedgerRow]:
@@ -532,11 +573,8 @@ def _ledger_rows(findings: QuerySet) -> Iterator[LedgerRow]:
     def when(value: datetime.datetime) -> str:
         return dateformat.format(timezone.localtime(value), stamp)
 
-    filed = f"登记（{status[FindingStatus.OPEN]}）"
     for n, f in enumerate(findings.iterator(chunk_size=CHUNK), start=1):
-        history = [gap.join([when(f.created_at), str(f.created_by), filed])]
-        history += [gap.join([when(t.at), str(t.actor), _move_label(t, status), *([t.note] if t.note else [])])
-                    for t in f.transitions.all()]
+        history = [gap.join([when(e.at), str(e.actor), *_step_text(e, status)]) for e in timeline.finding_timeline(f)]
         yield LedgerRow(
             n=n, department=f.department.name, item=f.service_item.name if f.service_item else "", title=f.title,
             category=category[f.category], severity=severity[f.severity], found_on=_local_date(f.created_at),
