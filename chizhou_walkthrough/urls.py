@@ -56,6 +56,8 @@ urlpatterns = [
     path("catalog/<int:pk>/", services_views.item_detail, name="catalog-detail"),
     path("catalog/certificates/", certificate_views.certificate_graph, name="certificate-graph"),
     path("catalog/certificates/file/", certificate_views.certificate_file_finding, name="certificate-file-finding"),
+    path("catalog/certificates/decide/", certificate_views.certificate_decide_legitimate, name="certificate-decide"),
+    path("catalog/certificates/withdraw/", certificate_views.certificate_decision_withdraw_page, name="certificate-withdraw"),
     path("catalog/export.xlsx", services_views.catalog_download, {"fmt": "xlsx"}, name="catalog-export-xlsx"),
     path("catalog/export.csv", services_views.catalog_download, {"fmt": "csv"}, name="catalog-export-csv"),
     path("walkthroughs/", include("inspections.urls")),

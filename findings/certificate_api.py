@@ -4,10 +4,14 @@ office's certificate graph page does (``findings/certificate_views.py``).
 The analysis is the catalog's (``services.certificates.analyse``), what is filed already is
 ``findings.certificates.filed_keys``; filing is ``findings.certificates.certificate_problem_file``,
 one finding per department involved, none for a department that has it. The office's alone.
+
+The office's decisions that a flagged relation is legitimate (``services/certificate_actions.py``,
+as the page takes them): ``decide/`` and ``withdraw/`` write them, ``decisions/`` lists those in
+force; a problem a decision covers is not in the problem list and cannot be filed.
 """
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -17,6 +21,7 @@ from accounts.queries import is_office
 from core.api import CursorPagination, IdempotentMixin, RejectUnknownKeys, perform_action
 from core.categories import Category
 from services import certificates
+from services.certificate_actions import REASON_MAX, certificate_decide, certificate_decision_withdraw
 
 from .certificates import certificate_problem_file, filed_keys
 
@@ -46,6 +51,26 @@ class CertificateDepartmentSerializer(serializers.Serializer):
     filed = serializers.BooleanField(help_text=_("A finding for this problem has been filed against this department."))
 
 
+class CertificateDecisionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField(help_text=_("The problem's key the decision is about."))
+    kind = serializers.ChoiceField(choices=KINDS)
+    items = serializers.ListField(child=serializers.IntegerField(),
+                                  help_text=_("The items it was decided for (a bundle's: those demanding the certificate then)."))
+    reason = serializers.CharField()
+    decided_by = serializers.CharField(allow_null=True, help_text=_("The username of who decided."))
+    decided_by_name = serializers.CharField(allow_null=True, help_text=_("Their name as shown in the pages."))
+    decided_at = serializers.DateTimeField()
+    withdrawn_at = serializers.DateTimeField(allow_null=True, help_text=_("When it was withdrawn; null while in force."))
+
+
+def decision_row(decision) -> dict:
+    by = decision.decided_by
+    return {"id": decision.pk, "key": decision.key, "kind": decision.kind, "items": list(decision.items or []),
+            "reason": decision.reason, "decided_by": by.username if by else None, "decided_by_name": str(by) if by else None,
+            "decided_at": decision.decided_at, "withdrawn_at": decision.withdrawn_at}
+
+
 class CertificateProblemSerializer(serializers.Serializer):
     key = serializers.CharField(help_text=_("The problem's stable key, what filing takes (e.g. cycle:12-34-56)."))
     kind = serializers.ChoiceField(choices=KINDS)
@@ -56,6 +81,14 @@ class CertificateProblemSerializer(serializers.Serializer):
     links = CertificateLinkSerializer(many=True, help_text=_("Each demand: item, certificate, issuing item."))
     departments = CertificateDepartmentSerializer(many=True, help_text=_("The departments it is filed against, one finding each."))
     filed = serializers.BooleanField(help_text=_("Filed against every department involved."))
+    decided = serializers.BooleanField(help_text=_("Marked legitimate by the office (then it is not flagged and not filed)."))
+    decision = serializers.SerializerMethodField(
+        help_text=_("The office's decision in force for this key, or null. A flagged problem may have one that no longer "
+                    "covers it: a bundle's certificate now demanded by more items than it was decided for."))
+
+    @extend_schema_field(CertificateDecisionSerializer(allow_null=True))
+    def get_decision(self, row):
+        return CertificateDecisionSerializer(row["decision"]).data if row["decision"] is not None else None
 
 
 class CertificateProblemFileSerializer(RejectUnknownKeys, serializers.Serializer):
@@ -70,6 +103,28 @@ class CertificateProblemFiledSerializer(serializers.Serializer):
 
 class CertificateErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class CertificateDecideSerializer(RejectUnknownKeys, serializers.Serializer):
+    problem = serializers.CharField(max_length=certificates.SPEC_MAX, help_text=_("The flagged problem's key."))
+    reason = serializers.CharField(max_length=REASON_MAX, help_text=_("Why the relation is legitimate (required)."))
+
+
+class CertificateWithdrawSerializer(RejectUnknownKeys, serializers.Serializer):
+    problem = serializers.CharField(max_length=certificates.SPEC_MAX,
+                                    help_text=_("The key of the problem whose decision is withdrawn."))
+
+
+class CertificateDecidedSerializer(CertificateDecisionSerializer):
+    state = serializers.ChoiceField(
+        choices=[("in_force", _("covers its problem: not flagged")),
+                 ("outgrown", _("more items demand the certificate now: flagged again")),
+                 ("dormant", _("the relation is not in the catalog now"))])
+    problem = serializers.SerializerMethodField(help_text=_("The problem as the catalog has it now; null when dormant."))
+
+    @extend_schema_field(CertificateProblemSerializer(allow_null=True))
+    def get_problem(self, row):
+        return CertificateProblemSerializer(row["problem"]).data if row["problem"] is not None else None
 
 
 class _ProblemQuerySerializer(serializers.Serializer):
@@ -90,6 +145,8 @@ def problem_row(problem: certificates.Problem) -> dict:
         "departments": [{"id": pk, "name": n.department, "filed": pk in problem.filed_departments}
                         for pk, n in departments.items()],
         "filed": problem.filed,
+        "decided": problem.decided,
+        "decision": decision_row(problem.decision) if problem.decision is not None else None,
     }
 
 
@@ -154,7 +211,8 @@ class CertificateProblemViewSet(IdempotentMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="The certificate graph's problems",
         description="The problems the certificate graph page describes (at most 200 of each kind: cycles shortest first, "
-                    "then self-issued certificates, then bundle duplicates), each with whether it has been filed.",
+                    "then self-issued certificates, then bundle duplicates), each with whether it has been filed. "
+                    "Those the office has marked legitimate are not problems: `decisions/` lists them.",
         parameters=[
             OpenApiParameter("kind", str, enum=[code for code, _label in KINDS], description="Only problems of this kind."),
             OpenApiParameter("filed", bool, description="Only problems filed for every department (true), or not (false)."),
@@ -194,3 +252,53 @@ class CertificateProblemViewSet(IdempotentMixin, viewsets.GenericViewSet):
         created = perform_action(certificate_problem_file, actor=request.user, problem=problem)
         return Response({"problem": problem.spec, "findings": [f.pk for f in created]},
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Mark a problem legitimate",
+        description="The office's word that a flagged relation is legitimate (a licence renewal that needs the original "
+                    "licence …), with the reason: the problem leaves the list and cannot be filed. 201 with the decision; "
+                    "200 with the decision in force when one covers the problem already. A bundle decision that more items "
+                    "have outgrown is replaced (the old one is kept as withdrawn).",
+        request=CertificateDecideSerializer,
+        responses={201: CertificateDecisionSerializer, 200: CertificateDecisionSerializer,
+                   400: OpenApiResponse(description="`{\"reason\": [...]}` blank, or `{\"detail\"}`: the key is not a "
+                                                    "problem of the catalog as it is now."),
+                   403: OpenApiResponse(CertificateErrorSerializer, description="Not the office.")},
+    )
+    @action(detail=False, methods=["post"])
+    def decide(self, request):
+        serializer = CertificateDecideSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decision, created = perform_action(certificate_decide, actor=request.user, **serializer.validated_data)
+        return Response(decision_row(decision), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Withdraw a decision",
+        description="The decision in force for the key is withdrawn (kept, with who and when): the relation is flagged again.",
+        request=CertificateWithdrawSerializer,
+        responses={200: CertificateDecisionSerializer,
+                   400: OpenApiResponse(description="`{\"detail\"}`: no decision in force for this key."),
+                   403: OpenApiResponse(CertificateErrorSerializer, description="Not the office.")},
+    )
+    @action(detail=False, methods=["post"])
+    def withdraw(self, request):
+        serializer = CertificateWithdrawSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decision = perform_action(certificate_decision_withdraw, actor=request.user, **serializer.validated_data)
+        return Response(decision_row(decision))
+
+    @extend_schema(
+        summary="The decisions in force",
+        description="Every relation the office has marked legitimate and not withdrawn, newest first, with its state and "
+                    "its problem as the catalog has it now.",
+        responses={200: CertificateDecidedSerializer(many=True),
+                   403: OpenApiResponse(CertificateErrorSerializer, description="Not the office.")},
+    )
+    @action(detail=False, methods=["get"], pagination_class=ProblemPagination)
+    def decisions(self, request):
+        analysis = certificates.analyse(filed=filed_keys())
+        rows = [{**decision_row(entry.decision), "state": entry.state,
+                 "problem": problem_row(entry.problem) if entry.problem is not None else None}
+                for entry in analysis.legitimate]
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(CertificateDecidedSerializer(page, many=True).data)

@@ -3,15 +3,18 @@
 
 A finding filed from the graph carries its problem's key in the description (``[cycle:12-34-56]``):
 that is how the page knows what has been filed already, and how a second click files nothing.
+A problem the office has marked legitimate (``services/certificate_actions.py``) is not filed.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.categories import Category
-from services.certificates import KEY_PATTERN, Problem
+from core.errors import ActionError
+from services.certificates import KEY_PATTERN, Problem, decision_covers, decision_in_force
 from services.models import Department, ServiceItem
 
 from .actions import finding_file
@@ -36,15 +39,24 @@ def filed_keys() -> dict[str, set[int]]:
     return filed
 
 
+def filed_departments(problem: Problem) -> set[int]:
+    """The departments that have a finding for this problem already; one query."""
+    return set(Finding.objects.filter(category=problem.category, department_id__in=problem.departments(),
+                                      description__contains=f"[{problem.spec}]").values_list("department_id", flat=True))
+
+
 @transaction.atomic
 def certificate_problem_file(*, actor, problem: Problem) -> list[Finding]:
     """File the problem against each department involved, one finding each; departments that
-    already have it are skipped, so a second click files nothing."""
+    already have it are skipped, so a second click files nothing. A problem the office has marked
+    legitimate is refused (``ActionError``): withdraw the decision first."""
     wanted = problem.departments()
     # Locking the departments' rows serialises two clicks on the same problem.
     departments = Department.objects.select_for_update().order_by("id").in_bulk(sorted(wanted))
-    have = set(Finding.objects.filter(category=problem.category, department_id__in=wanted,
-                                      description__contains=f"[{problem.spec}]").values_list("department_id", flat=True))
+    decision = decision_in_force(problem.spec)  # as it is now, not as the caller saw it
+    if decision is not None and decision_covers(decision, problem):
+        raise ActionError(_("This relation is marked legitimate; withdraw the decision to file it."))
+    have = filed_departments(problem)
     items = ServiceItem.objects.in_bulk([node.id for pk, node in wanted.items() if pk not in have])
     title, description = problem.title(), problem.description()
     created = [

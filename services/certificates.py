@@ -21,6 +21,14 @@ more cycles than anyone could read, and the page then says so instead of running
 A problem filed as findings carries its stable key in the description (``[cycle:12-34-56]``),
 which is how the page knows what has been filed already. Filing is not the catalog's business: it
 lives a layer up, in ``findings/certificates.py``, which hands ``analyse()`` what is already filed.
+
+The office may mark a flagged relation legitimate (``CertificateDecision``, written by
+``services/certificate_actions.py``): a licence renewal that needs the original licence is a
+department demanding its own certificate, and rightly so. ``analyse()`` leaves such a problem out of
+the flagged ones and lists it, with the decision, in ``legitimate`` — one more query, whatever the
+number of decisions. A decision is checked against the catalog in memory: in force and covering its
+problem, outgrown (a bundle duplicate that more items demand now: flagged again), or dormant (the
+relation is no longer in the catalog; it applies again should the relation come back).
 """
 from __future__ import annotations
 
@@ -40,7 +48,7 @@ from django.utils.translation import gettext as _
 
 from core.categories import Category
 
-from .models import Bundle, BundleItem, Department, Material, MaterialSource, ServiceItem
+from .models import Bundle, BundleItem, CertificateDecision, Department, Material, MaterialSource, ServiceItem
 
 CYCLE_LIMIT = 10_000
 # Steps of the cycle search (edges looked at, items copied into cycles found) before it gives up
@@ -273,6 +281,19 @@ class Problem:
     issuer: Node | None = None
     bundle: str = ""
     filed_departments: set[int] = field(default_factory=set)
+    # The office's decision in force for this key, if any; it covers the problem (which is then not
+    # flagged) unless more items demand the certificate than the decision was taken for.
+    decision: CertificateDecision | None = None
+
+    @property
+    def decided(self) -> bool:
+        """Marked legitimate by a decision that covers the problem as it is now."""
+        return self.decision is not None and decision_covers(self.decision, self)
+
+    def demanders(self) -> list[int]:
+        """The items a decision on this problem covers: the cycle's items, the item and the issuer,
+        or the bundle's items that demand the certificate."""
+        return [n.id for n in self.steps]
 
     @property
     def category(self) -> str:
@@ -356,6 +377,37 @@ class BundleRef(NamedTuple):
     items: list[int]
 
 
+def decision_covers(decision: CertificateDecision, problem: Problem) -> bool:
+    """Whether the decision still speaks for the problem: the same relation, and — for a bundle
+    duplicate — no item demanding the certificate beyond those it was taken for."""
+    return decision.key == problem.spec and set(problem.demanders()) <= set(decision.items or ())
+
+
+class DecisionState:
+    IN_FORCE = "in_force"  # the problem is in the catalog and the decision covers it: not flagged
+    OUTGROWN = "outgrown"  # more items of the bundle demand the certificate now: flagged again
+    DORMANT = "dormant"  # the relation is not in the catalog now; should it come back, it is not flagged
+
+
+@dataclass
+class Decided:
+    """A decision in force, with the problem it is about as the catalog has it now (``None`` when
+    the relation is no longer in the catalog)."""
+
+    decision: CertificateDecision
+    problem: Problem | None
+
+    @property
+    def state(self) -> str:
+        if self.problem is None:
+            return DecisionState.DORMANT
+        return DecisionState.IN_FORCE if decision_covers(self.decision, self.problem) else DecisionState.OUTGROWN
+
+    @property
+    def anchor(self) -> str:
+        return "d-" + hashlib.sha1(self.decision.key.encode()).hexdigest()[:12]
+
+
 @dataclass
 class CertificateAnalysis:
     """The graph's problems: all of them counted, the first ``SHOWN`` of each kind described
@@ -377,6 +429,9 @@ class CertificateAnalysis:
     most_demanded: list[Demand]
     bundles: int
     timings: dict[str, float]
+    # The office's decisions in force, newest first, each with its problem as the catalog has it now.
+    # The problems they cover are left out of the lists and counts above.
+    legitimate: list[Decided] = field(default_factory=list)
 
     def chart(self, *, cycles: int = 50, nodes: int = 300) -> dict:
         """Items and edges of the first (shortest) cycles, at most ``cycles`` of them and ``nodes``
@@ -398,7 +453,8 @@ class CertificateAnalysis:
             "categories": [{"name": name} for name in departments],
             "nodes": [{"id": str(n.id), "name": n.name, "category": category[n.department],
                        "tip": n.label, "link": reverse("catalog-detail", args=[n.id])} for n in shown.values()],
-            "links": [{"source": str(a), "target": str(b),
+            # Each arrow carries the certificate's name: the chart writes it on the arrow.
+            "links": [{"source": str(a), "target": str(b), "certificate": certificate,
                        "tip": _("%(item)s demands “%(certificate)s”, issued by %(issuer)s.") % {
                            "item": shown[a].label, "certificate": certificate, "issuer": shown[b].label}}
                       for (a, b), certificate in links.items()],
@@ -446,6 +502,43 @@ class _Catalog:
     def duplicate(self, bundle: BundleRef, issuer: int, items: list[int]) -> Problem:
         return Problem("bundle", f"bundle:{bundle.ref}:{issuer}", [self.node(i) for i in items],
                        [self.certificate[(i, issuer)] for i in items], issuer=self.node(issuer), bundle=bundle.name)
+
+    def problem(self, spec: str, bundles: Iterable[BundleRef]) -> Problem | None:
+        """The problem ``spec`` names, if the catalog read (its items and edges) has it; ``None`` else."""
+        parsed = spec_parse(spec)
+        if parsed is None:
+            return None
+        kind, path, bundle_ref, issuer = parsed
+        if kind == "cycle":
+            closed = path + path[:1]
+            return self.cycle(path) if all((a, b) in self.certificate for a, b in zip(closed, closed[1:])) else None
+        if kind == "self":
+            item, issuer = path
+            same = item in self.department_of and self.department_of.get(issuer) == self.department_of[item]
+            return self.self_pair(item, issuer) if same and (item, issuer) in self.certificate else None
+        bundle = next((b for b in bundles if b.ref == bundle_ref), None)
+        if bundle is None:
+            return None
+        demanders = [i for i in dict.fromkeys(bundle.items) if (i, issuer) in self.certificate]
+        return self.duplicate(bundle, issuer, demanders) if len(demanders) > 1 else None
+
+
+def spec_parse(spec: str) -> tuple[str, list[int], str, int] | None:
+    """A problem's key taken apart: kind, item ids (cycle, self), bundle ref and issuer (bundle);
+    ``None`` for anything that is no well-formed key — a cycle must be elementary and in the
+    canonical rotation (smallest id first), as the page and the API name it."""
+    match = SPEC_PATTERN.match(spec or "") if len(spec or "") <= SPEC_MAX else None
+    if match is None:
+        return None
+    kind, ids_text, bundle_ref, issuer_text = match.groups()
+    if kind is None:
+        return "bundle", [], bundle_ref, int(issuer_text)
+    path = [int(i) for i in ids_text.split("-")]
+    if kind == "self" and len(path) != 2:
+        return None
+    if kind == "cycle" and (len(set(path)) != len(path) or path[0] != min(path)):
+        return None
+    return kind, path, "", 0
 
 
 def _certificate_rows():
@@ -526,12 +619,20 @@ def analyse(*, show: int = SHOWN, limit: int = CYCLE_LIMIT, budget: int = CYCLE_
 
     mark = time.perf_counter()
     filed = filed or {}
+    decisions = decisions_in_force()
+    legitimate = [Decided(d, catalog.problem(d.key, bundles)) for d in decisions.values()]
+    covered = {entry.decision.key for entry in legitimate if entry.state == DecisionState.IN_FORCE}
+    if covered:  # the relations marked legitimate are not flagged, nor counted
+        cycle_ids = _kept(cycle_ids, lambda c: "cycle:" + "-".join(map(str, c)) not in covered)
+        pairs = [pair for pair in pairs if f"self:{pair[0]}-{pair[1]}" not in covered]
+        duplicates = [d for d in duplicates if f"bundle:{bundles[d.bundle].ref}:{d.issuer}" not in covered]
     cycles = [catalog.cycle(ids) for ids in itertools.islice((c for c in cycle_ids if len(c) <= LONGEST_LISTED), show)]
     pairs.sort(key=lambda pair: (catalog.departments.get(catalog.department_of[pair[0]], ""), catalog.names[pair[0]], pair))
     selfs = [catalog.self_pair(item, issuer) for item, issuer in pairs[:show]]
     dups = [catalog.duplicate(bundles[d.bundle], d.issuer, d.items) for d in duplicates[:show]]
-    for problem in cycles + selfs + dups:
+    for problem in cycles + selfs + dups + [entry.problem for entry in legitimate if entry.problem]:
         problem.filed_departments = filed.get(problem.spec, set())
+        problem.decision = decisions.get(problem.spec)
     timings["describe"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
     tangles = [len(c) for c in components if len(c) > 1]
@@ -540,40 +641,49 @@ def analyse(*, show: int = SHOWN, limit: int = CYCLE_LIMIT, budget: int = CYCLE_
         cycles=cycles, cycle_count=len(cycle_ids), long_cycles=sum(1 for c in cycle_ids if len(c) > LONGEST_LISTED),
         cycles_truncated=cycle_ids.truncated, on_cycles=sum(tangles), largest_tangle=max(tangles, default=0),
         self_issued=selfs, self_issued_count=len(pairs), bundle_duplicates=dups, bundle_duplicate_count=len(duplicates),
-        most_demanded=demanded, bundles=len(bundles), timings=timings,
+        most_demanded=demanded, bundles=len(bundles), timings=timings, legitimate=legitimate,
     )
+
+
+def _kept(cycles: Cycles, keep) -> Cycles:
+    kept = Cycles(c for c in cycles if keep(c))
+    kept.truncated = cycles.truncated
+    return kept
+
+
+def decisions_in_force() -> dict[str, CertificateDecision]:
+    """The office's decisions in force by key, newest first, with who took them; one query."""
+    rows = CertificateDecision.objects.filter(withdrawn_at__isnull=True).select_related("decided_by")
+    return {d.key: d for d in rows.order_by("-decided_at", "-id")}
 
 
 # --- filing -------------------------------------------------------------------------------------------
 
 def problem_resolve(spec: str) -> Problem | None:
     """The problem a file button names, checked against the catalog as it is now — not as the page
-    showed it — with a few queries on its own items; ``None`` if it no longer exists."""
-    match = SPEC_PATTERN.match(spec or "") if len(spec or "") <= SPEC_MAX else None
-    if match is None:
+    showed it — with a few queries on its own items; ``None`` if it no longer exists. The decision
+    in force for it, if any, comes with it (``problem.decision``; ``problem.decided``)."""
+    parsed = spec_parse(spec)
+    if parsed is None:
         return None
-    kind, ids_text, bundle_ref, issuer_text = match.groups()
-    if kind is None:
-        bundle = next((b for b in bundles_load() if b.ref == bundle_ref), None)
-        if bundle is None:
+    kind, path, bundle_ref, issuer = parsed
+    bundles: list[BundleRef] = []
+    if kind == "bundle":
+        bundles = [b for b in bundles_load() if b.ref == bundle_ref]
+        if not bundles:
             return None
-        issuer = int(issuer_text)
-        ids = set(bundle.items) | {issuer}
+        ids = set(bundles[0].items) | {issuer}
     else:
-        path = [int(i) for i in ids_text.split("-")]
-        if kind == "self" and len(path) != 2:
-            return None
-        if kind == "cycle" and (len(set(path)) != len(path) or path[0] != min(path)):
-            return None  # not elementary, or not the canonical rotation the page posts
         ids = set(path)
     catalog = _Catalog(ServiceItem.objects.filter(id__in=ids, is_active=True).values_list("id", "name", "department_id"),
                        _department_names())
-    edges = catalog.read_edges(_certificate_rows().filter(item_id__in=ids, issuing_item_id__in=ids)
-                               .order_by("item_id", "position").values_list("item_id", "issuing_item_id", "name"))
-    if kind == "cycle":
-        closed = path + path[:1]
-        return catalog.cycle(path) if all((a, b) in catalog.certificate for a, b in zip(closed, closed[1:])) else None
-    if kind == "self":
-        return catalog.self_pair(*path) if tuple(path) in self_issued(edges, catalog.department_of) else None
-    found = [d for d in bundle_duplicates([bundle.items], edges) if d.issuer == issuer]
-    return catalog.duplicate(bundle, issuer, found[0].items) if found else None
+    catalog.read_edges(_certificate_rows().filter(item_id__in=ids, issuing_item_id__in=ids)
+                       .order_by("item_id", "position").values_list("item_id", "issuing_item_id", "name"))
+    problem = catalog.problem(spec, bundles)
+    if problem is not None:
+        problem.decision = decision_in_force(problem.spec)
+    return problem
+
+
+def decision_in_force(key: str) -> CertificateDecision | None:
+    return CertificateDecision.objects.filter(key=key, withdrawn_at__isnull=True).select_related("decided_by").first()

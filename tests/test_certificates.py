@@ -34,6 +34,13 @@ def spec(kind, *ids):
     return f"{kind}:" + "-".join(str(i) for i in ids)
 
 
+def forms(html, route):
+    """The problem keys the page's forms posting to ``route`` carry, in page order."""
+    action = re.escape(reverse(route))
+    return [m.group(1) for m in re.finditer(
+        rf'<form method="post" action="{action}"[^>]*>.*?name="problem" value="([^"]*)"', html, re.S)]
+
+
 # --- the graph on plain ids -------------------------------------------------------------------------
 
 def brute_force_cycles(nodes, edges):
@@ -223,8 +230,8 @@ def test_analyse_runs_a_fixed_number_of_queries(department_a, department_b):
     make_bundle("另一件事", items[-5:])
     assert queries() == small
     # departments, items, certificate rows, bundles, their items, most demanded (ranking, issuers,
-    # demanders), filed findings
-    assert small == 9
+    # demanders), the decisions in force, filed findings
+    assert small == 10
 
 
 def test_filing_links_the_problem_to_findings(catalog, office, department_a, department_b):
@@ -264,7 +271,7 @@ def test_the_office_sees_the_graph(client, office, catalog):
 def test_departments_may_not_see_the_graph(client, catalog, request, who):
     client.force_login(request.getfixturevalue(who))
     assert client.get(reverse("certificate-graph")).status_code == 403
-    response = client.post(reverse("certificate-file-finding"), {"problem": spec("self", catalog["G"].pk, catalog["H"].pk)})
+    response = client.post(reverse("certificate-file-finding"), {"problem": spec("self", catalog["G"].pk, catalog["H"].pk), "confirm": "1"})
     assert response.status_code == 403
     assert not Finding.objects.exists()
 
@@ -278,7 +285,7 @@ def test_the_file_button_files_one_finding_per_department_once(client, office, c
     i = catalog
     client.force_login(office)
     four = spec("cycle", *canonical([i["C"].pk, i["D"].pk, i["E"].pk, i["F"].pk]))
-    response = client.post(reverse("certificate-file-finding"), {"problem": four})
+    response = client.post(reverse("certificate-file-finding"), {"problem": four, "confirm": "1"})
     assert response.status_code == 302 and response["Location"].startswith(reverse("certificate-graph"))
     findings = list(Finding.objects.order_by("department_id"))
     assert [(f.department_id, f.service_item_id, f.category, f.status) for f in findings] == [
@@ -288,18 +295,18 @@ def test_the_file_button_files_one_finding_per_department_once(client, office, c
     assert f"[{four}]" in findings[0].description
     assert "事项C" in findings[0].title and "事项F" in findings[0].description
 
-    client.post(reverse("certificate-file-finding"), {"problem": four})
+    client.post(reverse("certificate-file-finding"), {"problem": four, "confirm": "1"})
     assert Finding.objects.count() == 2
 
     html = client.get(reverse("certificate-graph")).content.decode()
-    assert f'value="{four}"' not in html  # no button: already filed
-    assert f'value="{spec("cycle", *canonical([i["A"].pk, i["B"].pk]))}"' in html
+    assert four not in forms(html, "certificate-file-finding")  # no button: already filed
+    assert spec("cycle", *canonical([i["A"].pk, i["B"].pk])) in forms(html, "certificate-file-finding")
 
 
 def test_a_self_issued_certificate_is_filed_against_its_department(client, office, catalog, department_a):
     client.force_login(office)
-    client.post(reverse("certificate-file-finding"), {"problem": spec("self", catalog["G"].pk, catalog["H"].pk)})
-    client.post(reverse("certificate-file-finding"), {"problem": spec("self", catalog["G"].pk, catalog["H"].pk)})
+    client.post(reverse("certificate-file-finding"), {"problem": spec("self", catalog["G"].pk, catalog["H"].pk), "confirm": "1"})
+    client.post(reverse("certificate-file-finding"), {"problem": spec("self", catalog["G"].pk, catalog["H"].pk), "confirm": "1"})
     finding = Finding.objects.get()
     assert (finding.department_id, finding.service_item_id, finding.category) == (
         department_a.pk, catalog["G"].pk, "duplicate_certificate")
@@ -310,7 +317,7 @@ def test_a_self_issued_certificate_is_filed_against_its_department(client, offic
 def test_a_problem_not_in_the_catalog_files_nothing(client, office, catalog, problem):
     client.force_login(office)
     ids = {name: item.pk for name, item in catalog.items()}
-    response = client.post(reverse("certificate-file-finding"), {"problem": problem.format(**ids)})
+    response = client.post(reverse("certificate-file-finding"), {"problem": problem.format(**ids), "confirm": "1"})
     assert response.status_code == 302
     assert not Finding.objects.exists()
 
@@ -319,9 +326,9 @@ def test_a_cycle_broken_since_the_page_was_shown_is_not_filed(client, office, ca
     i = catalog
     client.force_login(office)
     two = spec("cycle", *canonical([i["A"].pk, i["B"].pk]))
-    assert f'value="{two}"' in client.get(reverse("certificate-graph")).content.decode()
+    assert two in forms(client.get(reverse("certificate-graph")).content.decode(), "certificate-file-finding")
     Material.objects.filter(item=i["B"], issuing_item=i["A"]).delete()
-    client.post(reverse("certificate-file-finding"), {"problem": two})
+    client.post(reverse("certificate-file-finding"), {"problem": two, "confirm": "1"})
     assert not Finding.objects.exists()
 
 
@@ -344,9 +351,9 @@ def test_a_bundle_duplicate_is_filed_against_each_demanding_department(client, o
     client.force_login(office)
     html = client.get(reverse("certificate-graph")).content.decode()
     key = f"bundle:{r['bundle'].pk}:{r['setup'].pk}"
-    assert f'value="{key}"' in html
-    client.post(reverse("certificate-file-finding"), {"problem": key})
-    client.post(reverse("certificate-file-finding"), {"problem": key})
+    assert key in forms(html, "certificate-file-finding")
+    client.post(reverse("certificate-file-finding"), {"problem": key, "confirm": "1"})
+    client.post(reverse("certificate-file-finding"), {"problem": key, "confirm": "1"})
     assert sorted(Finding.objects.values_list("department_id", "service_item_id", "category")) == sorted([
         (department_a.pk, r["food"].pk, "duplicate_certificate"),
         (r["fire"].pk, r["check"].pk, "duplicate_certificate"),
@@ -354,4 +361,4 @@ def test_a_bundle_duplicate_is_filed_against_each_demanding_department(client, o
     ])
     assert "开办餐饮店" in Finding.objects.first().description
     # 食品经营许可 also demands the 营业执照 of its own 市场监管局: a self-issued pair as well.
-    assert f'value="self:{r["food"].pk}-{r["setup"].pk}"' in html
+    assert f'self:{r["food"].pk}-{r["setup"].pk}' in forms(html, "certificate-file-finding")
