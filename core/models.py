@@ -60,3 +60,69 @@ class IdempotencyKey(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_user")]
         verbose_name = _("idempotency key")
         verbose_name_plural = _("idempotency keys")
+
+
+class DayKind(models.TextChoices):
+    WEEKDAY = "weekday", _("Weekday (working)")
+    WEEKEND = "weekend", _("Weekend (rest)")
+    HOLIDAY = "holiday", _("Public holiday (rest)")
+    MAKEUP = "makeup", _("Make-up working day (调休上班)")
+
+
+WORKING_KINDS = (DayKind.WEEKDAY, DayKind.MAKEUP)
+
+
+class DaySource(models.TextChoices):
+    PACKAGE = "package", _("State Council arrangement (package)")
+    DEFAULT = "default", _("Monday to Friday (not yet arranged)")
+    OFFICE = "office", _("Edited by the office")
+
+
+class CalendarDay(models.Model):
+    """One day of the working calendar as the State Council publishes it (core/workdays.py reads it).
+
+    Every day of a filled year has a row, not only the exceptions: the tally's triggers count the
+    working days between two dates with one indexed range scan. A date without a row (a year not
+    filled) counts Monday to Friday, and the dashboard warns the office (core/workdays.py).
+    """
+
+    day = models.DateField(_("date"), primary_key=True)
+    workday = models.BooleanField(_("working day"))
+    kind = models.CharField(_("kind of day"), max_length=8, choices=DayKind.choices)
+    name = models.CharField(_("name"), max_length=60, blank=True, help_text=_("e.g. 国庆节, 春节"))
+    source = models.CharField(_("source"), max_length=8, choices=DaySource.choices, default=DaySource.OFFICE)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(workday=True, kind__in=[k.value for k in WORKING_KINDS])
+                | models.Q(workday=False, kind__in=[DayKind.WEEKEND.value, DayKind.HOLIDAY.value]),
+                name="calendar_day_workday_follows_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {self.get_kind_display()}{' ' + self.name if self.name else ''}"
+
+    def save(self, *args, **kwargs):
+        self.workday = self.kind in WORKING_KINDS
+        super().save(*args, **kwargs)
+
+
+class CalendarYear(models.Model):
+    """A year whose every day is in ``CalendarDay``, and where its days came from."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    filled_from = models.CharField(_("filled from"), max_length=60)
+    filled_at = models.DateTimeField(_("filled at"))
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+
+    def __str__(self) -> str:
+        return str(self.year)

@@ -14,13 +14,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Func, IntegerField, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from inspections.models import Mode, Status, Walkthrough
 from services.models import Department
 
 from core.categories import GROUP_OF, CategoryGroup
+from core.workdays import working_days_expression
 from .models import OPEN_STATUSES, Finding, FindingStatus, Tally
 from .queries import appeal_counts
 
@@ -198,25 +199,13 @@ def _count_days(counts: _Counts, scope_department_id, f: Filters, today, days, *
             counts.add("closedays", value, n)
 
 
-class DaysToClose(Func):
-    """Whole days from filing to closing, rounded, never negative — as the tally's triggers count them."""
-
-    output_field = IntegerField()
-
-    def __init__(self):
-        super().__init__(F("closed_at"), F("created_at"))
-
-    def as_sql(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template=(
-            "greatest(0, round(extract(epoch FROM %(expressions)s) / 86400))::int"), arg_joiner=" - ", **extra)
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, template=(
-            "CAST(max(0, round(julianday(%(expressions)s))) AS INTEGER)"), arg_joiner=") - julianday(", **extra)
+def DaysToClose():  # noqa: N802 (an expression, named as one)
+    """Working days from filing to closing, by the calendar — as the tally's triggers count them."""
+    return working_days_expression("created_at", "closed_at")
 
 
 def _median_days(closedays: dict[str, int]) -> float | None:
-    """The median of the days-to-close histogram: the middle finding's day, placed within that
+    """The median of the working-days-to-close histogram: the middle finding's day, placed within that
     day's half-day either side by its rank among the findings of the same day."""
     buckets = sorted((int(days), n) for days, n in closedays.items() if n > 0)
     middle, seen = sum(n for _days, n in buckets) // 2, 0

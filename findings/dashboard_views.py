@@ -17,6 +17,7 @@ from inspections.models import Mode
 from services.models import Department, DepartmentLevel, Region
 
 from core.categories import Category, CategoryGroup
+from core.workdays import calendar_warning
 from core.exports import xlsx_cell, xlsx_row
 from .dashboard import Filters, dashboard_figures
 from .models import FindingStatus, Severity
@@ -100,6 +101,8 @@ def dashboard(request):
             "walks": link("walkthrough-list", active=1), "appealed": link("finding-list", status=FindingStatus.APPEALED),
         },
         "export_query": request.GET.urlencode(), "today": timezone.localdate(),
+        # the working calendar's years the office must still fill (one query, the office only)
+        "calendar": calendar_warning() if office else None,
     })
 
 

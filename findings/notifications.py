@@ -70,11 +70,16 @@ def finding_notify(*, finding_id: int, event: str) -> int:
 
 
 def findings_remind(*, today: datetime.date | None = None) -> int:
-    """Daily: deadline in three days, or passed yesterday. Each (finding, kind, deadline) once."""
+    """Daily: deadline within three working days (by the calendar: a deadline just after a holiday
+    is announced before the holiday, not during it), or passed yesterday. Each (finding, kind,
+    deadline) once: the first run that sees the deadline within three working days sends it."""
+    from .workdays import add_working_days
+
     today = today or timezone.localdate()
     sent = 0
     batches = {
-        "due_soon": Finding.objects.filter(status__in=OPEN_STATUSES, due_date=today + datetime.timedelta(days=3)),
+        "due_soon": Finding.objects.filter(status__in=OPEN_STATUSES, due_date__gt=today,
+                                           due_date__lte=add_working_days(today, 3)),
         "overdue": Finding.objects.filter(status__in=OPEN_STATUSES, due_date=today - datetime.timedelta(days=1)),
     }
     for kind, findings in batches.items():

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import datetime
 import re
-import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import connection, transaction
+
+from core.workdays import local_date_sql, sqlite_shift, working_days_sql
 
 TABLE = "findings_tally"
 COLUMNS = "department_id, month, dimension, value, n, on_time, materials_cut, days_cut, visits_cut"
@@ -64,11 +65,7 @@ def _zone() -> str:
 
 def _shift() -> str:
     """SQLite has no time zones: the local date is taken at a fixed offset, checked to be fixed."""
-    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
-    offsets = {datetime.datetime(year, month, 15, tzinfo=zone).utcoffset() for year in (2024, 2025) for month in (1, 7)}
-    if len(offsets) != 1:
-        raise RuntimeError(f"The tally on SQLite needs a time zone without daylight saving, not {settings.TIME_ZONE}.")
-    return f"'{int(offsets.pop().total_seconds() // 60):+d} minutes'"
+    return sqlite_shift()
 
 
 def _findings() -> Source:
@@ -92,12 +89,13 @@ def _findings() -> Source:
                                    cut("materials_cut"), cut("days_cut"), cut("visits_cut"))),
             Dimension("severity", "r.severity", "r.severity"),
             Dimension("category", "r.category", "r.category"),
-            # Days from filing to closing, to the nearest day: the median is read off this histogram.
+            # Working days from filing to closing, by the calendar (core/workdays.py: the working
+            # days after the filing date up to the closing date): the median is read off this histogram.
             Dimension("closedays",
                       f"CASE WHEN {closed} AND r.closed_at IS NOT NULL THEN "
-                      f"greatest(0, round(extract(epoch FROM r.closed_at - r.created_at) / 86400))::int::text END",
+                      f"{working_days_sql('postgresql', local_date_sql('postgresql', 'r.created_at'), local_date_sql('postgresql', 'r.closed_at'))}::text END",
                       f"CASE WHEN {closed} AND r.closed_at IS NOT NULL THEN "
-                      f"CAST(max(0, round(julianday(r.closed_at) - julianday(r.created_at))) AS INTEGER) END"),
+                      f"{working_days_sql('sqlite', local_date_sql('sqlite', 'r.created_at'), local_date_sql('sqlite', 'r.closed_at'))} END"),
             # The deadline of each finding not struck off: overdue is the sum over deadlines before today.
             Dimension("opendue", f"CASE WHEN r.status IN {OPEN} THEN to_char(r.due_date, 'YYYY-MM-DD') END",
                       f"CASE WHEN r.status IN {OPEN} THEN r.due_date END"),
@@ -303,13 +301,35 @@ def _expected_triggers(vendor: str) -> set[str]:
     return {f"{source.table}_tally_{event}" for source in sources() for event in events}
 
 
+def _outdated_triggers(cursor, vendor: str) -> set[str]:
+    """The triggers whose definition differs from what ``install`` writes now (the days-to-close
+    count changed from calendar to working days with core/workdays.py, for one)."""
+    expected = {}
+    if vendor == "postgresql":
+        for source in sources():
+            for sql in _pg_install(source):
+                if match := re.match(r"CREATE OR REPLACE FUNCTION (\w+)\(\) RETURNS trigger LANGUAGE plpgsql AS \$\$(.*)\$\$$", sql, re.S):
+                    expected[match[1]] = match[2]
+        cursor.execute("SELECT proname, prosrc FROM pg_proc WHERE proname = ANY(%s)", [list(expected)])
+    else:
+        for source in sources():
+            for sql in _sqlite_install(source):
+                if match := re.match(r"CREATE TRIGGER (\w+) ", sql):
+                    expected[match[1]] = sql
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+    found = dict(cursor.fetchall())
+    return {name for name, text in expected.items() if found.get(name) != text}
+
+
 def ensure_installed(*, using: str = "default") -> bool:
-    """Reinstall the triggers if a migration lost them, and recount; True if it had to.
+    """Reinstall the triggers if a migration lost them or they are not the current ones, and
+    recount; True if it had to.
 
     SQLite cannot alter most columns in place: Django's schema editor rebuilds the table (a new table,
     the rows copied, the old one dropped), and the triggers go with the old table. Run after every
     ``migrate`` (``FindingsConfig.ready`` connects it to ``post_migrate``), so no migration of a
-    counted table can leave the tally silently unkept.
+    counted table can leave the tally silently unkept, and a release that changes what is counted
+    recounts it.
     """
     from django.db import connections
 
@@ -318,7 +338,8 @@ def ensure_installed(*, using: str = "default") -> bool:
         return False
     with conn.cursor() as cursor:
         missing = _expected_triggers(conn.vendor) - _installed_triggers(cursor, conn.vendor)
-    if not missing:
+        outdated = _outdated_triggers(cursor, conn.vendor)
+    if not missing and not outdated:
         return False
     with conn.schema_editor() as schema_editor:
         install(schema_editor)
@@ -327,14 +348,21 @@ def ensure_installed(*, using: str = "default") -> bool:
 
 
 @transaction.atomic
-def rebuild() -> int:
-    """Recount the tally from the tables; writers wait meanwhile. Returns the number of rows."""
+def rebuild(dimensions: tuple[str, ...] | None = None) -> int:
+    """Recount the tally from the tables (only these dimensions' rows when given); writers wait
+    meanwhile. Returns the number of rows of the tally."""
     _vendor(connection.vendor)
+    chosen = [replace(s, dimensions=tuple(d for d in s.dimensions if d.name in dimensions)) if dimensions else s
+              for s in sources()]
+    chosen = [s for s in chosen if s.dimensions]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # readers go on; writers wait for the recount
-            cursor.execute(f"LOCK TABLE {', '.join(s.table for s in sources())} IN SHARE MODE")
-        cursor.execute(f"DELETE FROM {TABLE}")
-        for source in sources():
+            cursor.execute(f"LOCK TABLE {', '.join(s.table for s in chosen)} IN SHARE MODE")
+        if dimensions:
+            cursor.execute(f"DELETE FROM {TABLE} WHERE dimension IN ({', '.join('%s' for _d in dimensions)})", list(dimensions))
+        else:
+            cursor.execute(f"DELETE FROM {TABLE}")
+        for source in chosen:
             for city in (False, True):
                 if connection.vendor == "postgresql":
                     if not city or _pg_has_city(source):
@@ -345,3 +373,12 @@ def rebuild() -> int:
                         cursor.execute(sql)
         cursor.execute(f"SELECT count(*) FROM {TABLE}")
         return cursor.fetchone()[0]
+
+
+def calendar_edited(days=None) -> None:
+    """The working calendar changed (core/workdays.py sends ``calendar_changed`` inside the writing
+    transaction): recount the days to close, in that transaction, so the tally stays exact. A
+    calendar is edited a few times a year; the recount reads the closed findings once."""
+    if connection.vendor not in _VENDORS or TABLE not in connection.introspection.table_names():
+        return
+    rebuild(dimensions=("closedays",))

@@ -1,28 +1,16 @@
-"""Working days: Monday to Friday.
+"""Working days, as the State Council publishes them: the calendar of ``core/workdays.py``
+(public holidays off, make-up working days on; Monday to Friday for a year not yet filled).
+Re-exported here for the findings app's deadlines; and an edit of the calendar recounts the
+tally's days to close (this module is imported by ``FindingsConfig.ready`` through queries)."""
+from core.workdays import add_working_days, calendar_changed, is_working_day, working_days_between
 
-Public holidays and the make-up working weekends of China's holiday calendar are not modelled yet;
-a deadline that falls in a holiday week is a day or two early. (Noted in README.)
-"""
-import datetime
-
-
-def add_working_days(start: datetime.date, days: int) -> datetime.date:
-    current = start
-    added = 0
-    while added < days:
-        current += datetime.timedelta(days=1)
-        if current.weekday() < 5:
-            added += 1
-    return current
+__all__ = ["add_working_days", "is_working_day", "working_days_between"]
 
 
-def working_days_between(start: datetime.date, end: datetime.date) -> int:
-    """The working days after ``start`` up to and including ``end`` (0 when ``end`` is not later):
-    ``add_working_days(start, n)`` is the first day with ``working_days_between(start, day) == n``."""
-    count = 0
-    current = start
-    while current < end:
-        current += datetime.timedelta(days=1)
-        if current.weekday() < 5:
-            count += 1
-    return count
+def _recount_days_to_close(sender, days=None, **kwargs):
+    from . import tally
+
+    tally.calendar_edited(days)
+
+
+calendar_changed.connect(_recount_days_to_close, dispatch_uid="findings-days-to-close")

@@ -4,11 +4,14 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.queries import department_scope, is_office, may_use_pages, may_write  # noqa: F401 (is_office re-exported)
 from core.categories import Category
+from core.workdays import add_working_days, calendar_days_between
+from services.models import LimitUnit
 
 from .models import Evidence, Status, Walkthrough
 
@@ -81,6 +84,22 @@ def walkthrough_may_file(user, walkthrough: Walkthrough) -> bool:
     return is_office(user) or walkthrough.leader_id == user.pk
 
 
+def elapsed_in_limit_unit(walkthrough: Walkthrough) -> int | None:
+    """The walkthrough's elapsed time in the unit of its item's time limit, to compare with it.
+
+    The head records the working days the application took (``elapsed_days``). A limit in working
+    days is compared with that; a limit in calendar days with the calendar days those working days
+    span, counted from the day the walkthrough started (``started_at``, else the day it was
+    planned for) by the holiday calendar (core/workdays.py): five working days from the Tuesday
+    before 国庆 are thirteen calendar days.
+    """
+    elapsed = walkthrough.elapsed_days
+    if elapsed is None or walkthrough.service_item.limit_unit != LimitUnit.CALENDAR_DAYS:
+        return elapsed
+    start = timezone.localtime(walkthrough.started_at).date() if walkthrough.started_at else walkthrough.scheduled_for
+    return calendar_days_between(start, add_working_days(start, elapsed))
+
+
 def walkthrough_proposals(walkthrough: Walkthrough) -> list[dict]:
     """Where what the head met exceeds what the catalog declares: findings proposed, not filed
     (``walkthrough.findings`` is the reverse side of the finding's walkthrough, read without
@@ -95,7 +114,9 @@ def walkthrough_proposals(walkthrough: Walkthrough) -> list[dict]:
          _("%(observed)d visits needed where the catalog declares %(declared)d")),
         ("steps", walkthrough.observed_steps, declared_steps, Category.EXCESS_STEPS,
          _("%(observed)d steps passed where the catalog declares %(declared)d")),
-        ("time", walkthrough.elapsed_days, item.promised_limit_days, Category.TIME_LIMIT,
+        ("time", elapsed_in_limit_unit(walkthrough), item.promised_limit_days, Category.TIME_LIMIT,
+         _("%(observed)d calendar days taken where %(declared)d are promised")
+         if item.limit_unit == LimitUnit.CALENDAR_DAYS else
          _("%(observed)d working days taken where %(declared)d are promised")),
     ]
     proposals = []
