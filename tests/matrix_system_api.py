@@ -28,6 +28,15 @@ def _self_issued(o):
     return o["self_issued"]
 
 
+def _decided(o):
+    """The self-issued problem, marked legitimate by the office: a decision to withdraw."""
+    from services.certificate_actions import certificate_decide
+
+    key = _self_issued(o)
+    certificate_decide(actor=o["users"]["office"], problem=key, reason="换证须核验原许可证")
+    return key
+
+
 MATRIX: dict[str, list[Case]] = {
     # --- 局长陪您办: department A's item asked about by a citizen ---------------------------------------
     "v1:public-request-list": [Case(lambda o: "/api/v1/public-requests/", OFFICE_ONLY_READ,
@@ -64,6 +73,19 @@ MATRIX: dict[str, list[Case]] = {
              data=lambda o: {"problem": f"self:{o['item_a'].pk}-{o['item_a'].pk}"},
              note="a problem no longer in the catalog: nothing filed"),
     ],
+    "v1:certificate-problem-decide": [
+        Case(lambda o: "/api/v1/certificate-problems/decide/", {**OFFICE_ONLY_READ, "office": 201}, method="post",
+             data=lambda o: {"problem": _self_issued(o), "reason": "换证须核验原许可证"}),
+        Case(lambda o: "/api/v1/certificate-problems/decide/", {**OFFICE_ONLY_READ, "office": 400}, method="post",
+             data=lambda o: {"problem": _self_issued(o), "reason": " "}, note="a reason is required"),
+    ],
+    "v1:certificate-problem-withdraw": [
+        Case(lambda o: "/api/v1/certificate-problems/withdraw/", OFFICE_ONLY_ACT, method="post",
+             data=lambda o: {"problem": _decided(o)}),
+        Case(lambda o: "/api/v1/certificate-problems/withdraw/", {**OFFICE_ONLY_READ, "office": 400}, method="post",
+             data=lambda o: {"problem": _self_issued(o)}, note="not marked legitimate: nothing to withdraw"),
+    ],
+    "v1:certificate-problem-decisions": [Case(lambda o: "/api/v1/certificate-problems/decisions/", OFFICE_ONLY_READ)],
 }
 
 

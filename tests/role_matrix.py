@@ -148,6 +148,13 @@ class Route:
     cases: list[Case] = field(default_factory=list)
 
 
+def _certificate_problem(objs):
+    """A certificate department A demands of itself: the key of a flagged problem."""
+    from tests.matrix_system_api import _self_issued
+
+    return _self_issued(objs)
+
+
 def _item_payload(objs):
     return {"code": f"NEW-{objs['counter']()}", "name": "新事项", "item_type": "licensing",
             "department": objs["department_a"].pk, "legal_limit_days": 5, "promised_limit_days": 3}
@@ -174,7 +181,19 @@ MATRIX: dict[str, list[Case]] = {
     "certificate-graph": [Case(lambda o: "/catalog/certificates/", OFFICE_PAGE)],
     "certificate-file-finding": [Case(lambda o: "/catalog/certificates/file/", {**OFFICE_PAGE, "office": 302}, method="post",
                                       data=lambda o: {"problem": f"self:{o['item_a'].pk}-{o['item_a'].pk}"},
-                                      note="a problem no longer in the catalog: nothing filed, back to the page")],
+                                      note="a problem no longer in the catalog: nothing filed, back to the page"),
+                                 Case(lambda o: "/catalog/certificates/file/", OFFICE_PAGE, method="post",
+                                      data=lambda o: {"problem": _certificate_problem(o)},
+                                      note="without confirm=1: the confirmation page, nothing filed")],
+    "certificate-decide": [Case(lambda o: "/catalog/certificates/decide/", {**OFFICE_PAGE, "office": 302}, method="post",
+                                data=lambda o: {"problem": _certificate_problem(o), "reason": "换证须核验原许可证"},
+                                note="marked legitimate, back to the page"),
+                           Case(lambda o: "/catalog/certificates/decide/", {**OFFICE_PAGE, "office": 400}, method="post",
+                                data=lambda o: {"problem": _certificate_problem(o), "reason": "  "},
+                                note="no reason: refused beside the form")],
+    "certificate-withdraw": [Case(lambda o: "/catalog/certificates/withdraw/", {**OFFICE_PAGE, "office": 302}, method="post",
+                                  data=lambda o: {"problem": _certificate_problem(o)},
+                                  note="nothing marked legitimate: nothing withdrawn, back to the page")],
     "catalog-export-xlsx": [Case(lambda o: "/catalog/export.xlsx", PAGE)],
     "catalog-export-csv": [Case(lambda o: "/catalog/export.csv", PAGE)],
     # --- walkthroughs: department A's walkthrough, walked by leader_a ----------------------------

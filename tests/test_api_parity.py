@@ -50,7 +50,11 @@ PAGE_WRITES: dict[str, list[Twin]] = {
     "finding-rewalk": [Twin("post", "finding-rewalk", "walkthrough_plan")],
     "finding-proposal": [Twin("post", "finding-proposals", "finding_file"),
                          Twin("post", "finding-proposals", "proposal_discard")],
+    # The page asks first: a POST without confirm=1 answers the confirmation page (departments, category) and
+    # writes nothing; the POST with confirm=1 files. The API's file is that second POST (a system confirms by calling).
     "certificate-file-finding": [Twin("post", "certificate-problem-file", "certificate_problem_file")],
+    "certificate-decide": [Twin("post", "certificate-problem-decide", "certificate_decide")],
+    "certificate-withdraw": [Twin("post", "certificate-problem-withdraw", "certificate_decision_withdraw")],
     "report-list": [Twin("post", "report-list", "report_request")],
     "notification-open": [Twin("post", "notification-read", "notification_read")],  # opening it marks it read
     "notification-read-all": [Twin("post", "notification-read-all", "notifications_read_all")],
