@@ -72,7 +72,7 @@ class QuestionFormSet(BaseInlineFormSet):
             raise ValidationError(_("A checklist has at least one question."))
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(OfficeManaged, admin.TabularInline):
     model = ChecklistQuestion
     form = QuestionForm
     formset = QuestionFormSet
@@ -143,6 +143,11 @@ class ChecklistTemplateAdmin(OfficeManaged, admin.ModelAdmin):
         instance.pk, instance.version, instance.created_at, instance.created_by = (
             created.pk, created.version, created.created_at, created.created_by)
         request._checklist_created = created
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The log says which version was made; the questions were not changed, they were copied into it.
+        created = getattr(request, "_checklist_created", None)
+        return [{"added": {"name": str(ChecklistTemplate._meta.verbose_name), "object": str(created)}}] if created else []
 
     def _back(self, request, obj):
         if "_continue" in request.POST or "_addanother" in request.POST:
