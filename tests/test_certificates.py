@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from findings.certificates import certificate_problem_file, filed_keys
 from findings.models import Finding
@@ -362,3 +363,233 @@ def test_a_bundle_duplicate_is_filed_against_each_demanding_department(client, o
     assert "开办餐饮店" in Finding.objects.first().description
     # 食品经营许可 also demands the 营业执照 of its own 市场监管局: a self-issued pair as well.
     assert f'self:{r["food"].pk}-{r["setup"].pk}' in forms(html, "certificate-file-finding")
+
+
+# --- filing asks to confirm ----------------------------------------------------------------------------
+
+def test_filing_asks_first_and_files_once_per_department_after_confirming(client, office, catalog, department_a, department_b):
+    i = catalog
+    client.force_login(office)
+    four = spec("cycle", *canonical([i["C"].pk, i["D"].pk, i["E"].pk, i["F"].pk]))
+    asked = client.post(reverse("certificate-file-finding"), {"problem": four})
+    assert asked.status_code == 200 and not Finding.objects.exists()  # a question, nothing filed
+    html = asked.content.decode()
+    page = html[html.index('id="confirm-filing"'):]
+    assert department_a.name in page and department_b.name in page and "循环证明" in page
+    assert "事项C" in page and "事项D" in page  # the item each department's finding is about
+    assert forms(html, "certificate-file-finding") == [four] and 'name="confirm" value="1"' in page
+
+    for _ in range(2):  # the confirmation, clicked twice
+        done = client.post(reverse("certificate-file-finding"), {"problem": four, "confirm": "1"})
+        assert done.status_code == 302
+    assert sorted(Finding.objects.values_list("department_id", flat=True)) == sorted([department_a.pk, department_b.pk])
+
+    # asked again once one department has it: only the other is still to file
+    Finding.objects.filter(department=department_b).delete()
+    page = client.post(reverse("certificate-file-finding"), {"problem": four}).content.decode()
+    listed = page[page.index('<ul id="departments">'):page.index("</ul>", page.index('<ul id="departments">'))]
+    lines = {line.split(" · ")[0]: line for line in re.findall(r"<li>(.*?)</li>", listed)}
+    assert "filed already" in lines[department_a.name] and "filed already" not in lines[department_b.name]
+
+
+def test_confirmation_of_a_problem_gone_meanwhile_files_nothing(client, office, catalog):
+    i = catalog
+    client.force_login(office)
+    two = spec("cycle", *canonical([i["A"].pk, i["B"].pk]))
+    assert client.post(reverse("certificate-file-finding"), {"problem": two}).status_code == 200
+    Material.objects.filter(item=i["B"], issuing_item=i["A"]).delete()
+    assert client.post(reverse("certificate-file-finding"), {"problem": two, "confirm": "1"}).status_code == 302
+    assert not Finding.objects.exists()
+
+
+# --- marking a relation legitimate ---------------------------------------------------------------------
+
+from core.errors import ActionError  # noqa: E402
+from services.certificate_actions import certificate_decide, certificate_decision_withdraw  # noqa: E402
+from services.models import CertificateDecision  # noqa: E402
+
+
+def test_marked_legitimate_is_not_flagged_but_listed_and_not_filed(client, office, catalog):
+    i = catalog
+    key = spec("self", i["G"].pk, i["H"].pk)
+    client.force_login(office)
+    response = client.post(reverse("certificate-decide"), {"problem": key, "reason": "换证须核验原许可证"})
+    assert response.status_code == 302 and response["Location"].endswith("#legitimate")
+
+    result = analyse(filed=filed_keys())
+    assert result.self_issued == [] and result.self_issued_count == 0
+    [entry] = result.legitimate
+    assert (entry.decision.key, entry.decision.reason, entry.decision.decided_by, entry.state) == (
+        key, "换证须核验原许可证", office, "in_force")
+    assert entry.decision.decided_at is not None and entry.problem.spec == key and entry.problem.decided
+
+    html = client.get(reverse("certificate-graph")).content.decode()
+    assert key not in forms(html, "certificate-file-finding") and key not in forms(html, "certificate-decide")
+    assert forms(html, "certificate-withdraw") == [key]
+    listed = html[html.index('id="decisions"'):html.index("</table>", html.index('id="decisions"'))]
+    assert "换证须核验原许可证" in listed and str(office) in listed and "事项G" in listed
+    assert entry.decision.decided_at.astimezone().strftime("%Y-%m-%d") in listed
+
+    # not filed: not from the page (asked or confirmed), nor by the action itself
+    for data in ({"problem": key}, {"problem": key, "confirm": "1"}):
+        assert client.post(reverse("certificate-file-finding"), data).status_code == 302
+    with pytest.raises(ActionError):
+        certificate_problem_file(actor=office, problem=certificates.problem_resolve(key))
+    assert not Finding.objects.exists()
+
+
+def test_withdrawn_it_is_flagged_again_and_the_decision_is_kept(client, office, catalog):
+    i = catalog
+    key = spec("self", i["G"].pk, i["H"].pk)
+    client.force_login(office)
+    client.post(reverse("certificate-decide"), {"problem": key, "reason": "换证须核验原许可证"})
+    response = client.post(reverse("certificate-withdraw"), {"problem": key})
+    assert response.status_code == 302
+    result = analyse()
+    assert [p.spec for p in result.self_issued] == [key] and result.legitimate == []
+    decision = CertificateDecision.objects.get()
+    assert decision.withdrawn_by == office and decision.withdrawn_at is not None
+    assert key in forms(client.get(reverse("certificate-graph")).content.decode(), "certificate-file-finding")
+    # a second withdrawal finds nothing to withdraw, and says so
+    with pytest.raises(ActionError):
+        certificate_decision_withdraw(actor=office, problem=key)
+    # decided again: a new decision, the old one stays withdrawn
+    client.post(reverse("certificate-decide"), {"problem": key, "reason": "复核后确认"})
+    assert [(d.reason, d.withdrawn_at is None) for d in CertificateDecision.objects.order_by("id")] == [
+        ("换证须核验原许可证", False), ("复核后确认", True)]
+
+
+@pytest.mark.parametrize("reason", ["", "   \n "])
+def test_a_reason_is_required_and_the_refusal_is_shown_beside_the_form(client, office, catalog, reason):
+    i = catalog
+    key = spec("cycle", *canonical([i["A"].pk, i["B"].pk]))
+    client.force_login(office)
+    response = client.post(reverse("certificate-decide"), {"problem": key, "reason": reason})
+    assert response.status_code == 400 and not CertificateDecision.objects.exists()
+    html = response.content.decode()
+    row = html[html.index(f'id="{certificates.problem_resolve(key).anchor}"'):]
+    row = row[:row.index("</tr>")]
+    assert '<details class="decide" open>' in row
+    with translation.override("zh-hans"):  # the page's language, whether or not the catalogue has it yet
+        refusal = translation.gettext("Give the reason why this relation is legitimate.")
+    assert f'<p class="error" role="alert">{refusal}</p>' in row  # beside its own form
+    assert html.count('role="alert"') == 1
+
+
+def test_deciding_twice_keeps_the_first_decision(office, catalog):
+    key = spec("self", catalog["G"].pk, catalog["H"].pk)
+    first, created = certificate_decide(actor=office, problem=key, reason="第一次")
+    again, created_again = certificate_decide(actor=office, problem=key, reason="第二次")
+    assert created and not created_again and again.pk == first.pk and CertificateDecision.objects.get().reason == "第一次"
+
+
+@pytest.mark.parametrize("problem", ["self:{A}-{B}", "cycle:{B}-{A}", "bundle:nope:{L}", "nonsense"])
+def test_only_a_problem_of_the_catalog_is_decided(office, catalog, problem):
+    ids = {name: item.pk for name, item in catalog.items()}
+    with pytest.raises(ActionError):
+        certificate_decide(actor=office, problem=problem.format(**ids), reason="理由")
+    assert not CertificateDecision.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["leader_a", "liaison_a", "leader_b"])
+def test_departments_may_not_decide_or_withdraw(client, office, catalog, request, who):
+    key = spec("self", catalog["G"].pk, catalog["H"].pk)
+    other = spec("cycle", *canonical([catalog["A"].pk, catalog["B"].pk]))
+    certificate_decide(actor=office, problem=other, reason="理由")
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    assert client.post(reverse("certificate-decide"), {"problem": key, "reason": "理由"}).status_code == 403
+    assert client.post(reverse("certificate-withdraw"), {"problem": other}).status_code == 403
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        certificate_decide(actor=user, problem=key, reason="理由")
+    with pytest.raises(PermissionDenied):
+        certificate_decision_withdraw(actor=user, problem=other)
+    assert list(CertificateDecision.objects.values_list("key", "withdrawn_at")) == [(other, None)]
+
+
+def test_a_decided_cycle_leaves_the_count_and_the_chart(office, catalog):
+    i = catalog
+    two = spec("cycle", *canonical([i["A"].pk, i["B"].pk]))
+    before = analyse()
+    assert before.cycle_count == 2 and str(i["A"].pk) in {n["id"] for n in before.chart()["nodes"]}
+    certificate_decide(actor=office, problem=two, reason="抵押登记与借款合同备案互为前置，依法规定")
+    after = analyse()
+    assert after.cycle_count == 1 and [p.spec for p in after.cycles] != [two]
+    assert str(i["A"].pk) not in {n["id"] for n in after.chart()["nodes"]}
+
+
+def test_a_decision_survives_renames_sleeps_while_the_relation_is_gone_and_wakes_when_it_returns(office, catalog, department_b):
+    i = catalog
+    key = spec("self", i["G"].pk, i["H"].pk)
+    certificate_decide(actor=office, problem=key, reason="换证须核验原许可证")
+    i["G"].name = "许可证延续"
+    i["G"].save(update_fields=["name"])
+    Material.objects.filter(item=i["G"]).update(name="原许可证（正本）", position=5)
+    [entry] = analyse().legitimate
+    assert entry.state == "in_force" and entry.problem.certificates == ["原许可证（正本）"]
+    assert analyse().self_issued == []
+
+    i["H"].department = department_b  # no longer the same department: no problem, the decision sleeps
+    i["H"].save(update_fields=["department"])
+    [entry] = analyse().legitimate
+    assert entry.state == "dormant" and entry.problem is None
+    i["H"].department = i["G"].department  # back: covered again, not flagged
+    i["H"].save(update_fields=["department"])
+    result = analyse()
+    assert result.self_issued == [] and result.legitimate[0].state == "in_force"
+
+
+def test_a_bundle_decision_is_outgrown_when_another_item_demands_the_certificate(office, restaurant, department_b):
+    r = restaurant
+    key = f"bundle:{r['bundle'].pk}:{r['setup'].pk}"
+    decision, _ = certificate_decide(actor=office, problem=key, reason="各环节须核验营业执照原件")
+    assert sorted(decision.items) == sorted([r["food"].pk, r["check"].pk, r["sewage"].pk])
+    assert key not in {p.spec for p in analyse().bundle_duplicates}
+
+    signage = make_item(department_b, "R-sign", name="户外招牌设置审批")
+    demand(signage, r["setup"], "营业执照")
+    BundleItem.objects.create(bundle=r["bundle"], item=signage, position=5)
+    result = analyse()
+    [flagged] = [p for p in result.bundle_duplicates if p.spec == key]
+    assert flagged.decision == decision and not flagged.decided  # flagged again, with the old decision beside it
+    assert [e.state for e in result.legitimate] == ["outgrown"]
+    assert certificate_problem_file(actor=office, problem=certificates.problem_resolve(key))  # filable again
+
+    renewed, created = certificate_decide(actor=office, problem=key, reason="招牌审批同样须核验营业执照")
+    assert created and signage.pk in renewed.items
+    decision.refresh_from_db()
+    assert decision.withdrawn_by == office  # replaced, kept
+    assert [e.state for e in analyse().legitimate] == ["in_force"]
+
+
+def test_the_page_runs_the_same_queries_for_1_and_12_decisions(client, office, department_a):
+    issuer = make_item(department_a, "DQ-I", name="本局许可")
+    keys = []
+    for n in range(13):
+        item = make_item(department_a, f"DQ-{n}", name=f"许可延续{n}")
+        demand(item, issuer, "原许可证")
+        keys.append(spec("self", item.pk, issuer.pk))
+    client.force_login(office)
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("certificate-graph")).status_code == 200
+        return len(ctx.captured_queries)
+
+    certificate_decide(actor=office, problem=keys[0], reason="换证")
+    one = queries()
+    for key in keys[1:12]:
+        certificate_decide(actor=office, problem=key, reason="换证")
+    assert len(analyse().legitimate) == 12 and analyse().self_issued_count == 1
+    assert queries() == one
+
+
+def test_the_chart_names_the_certificate_on_each_arrow(catalog):
+    i = catalog
+    chart = analyse().chart()
+    arrows = {(link["source"], link["target"]): link["certificate"] for link in chart["links"]}
+    assert arrows[(str(i["A"].pk), str(i["B"].pk))] == "借款合同"
+    assert arrows[(str(i["B"].pk), str(i["A"].pk))] == "不动产登记证明"
+    assert len(arrows) == 6 and all(arrows.values())
