@@ -19,7 +19,7 @@ from findings.models import Finding, Notification
 from inspections.models import Walkthrough
 from public import actions
 from public.models import PublicRequest
-from services.models import Material, MaterialSource
+from services.models import CertificateDecision, Material, MaterialSource
 from tests.conftest import api_client, make_item, make_user
 
 REQUESTS = "/api/v1/public-requests/"
@@ -443,7 +443,7 @@ def test_filing_over_the_api_is_what_the_page_files(office, cycle):
     api_client(office).post(f"{PROBLEMS}file/", {"problem": key}, format="json")
     by_api = sorted(Finding.objects.values_list("department_id", "service_item_id", "title", "description"))
     Finding.objects.all().delete()
-    page_client(office).post(reverse("certificate-file-finding"), {"problem": key})
+    page_client(office).post(reverse("certificate-file-finding"), {"problem": key, "confirm": "1"})
     assert sorted(Finding.objects.values_list("department_id", "service_item_id", "title", "description")) == by_api
 
 
@@ -497,3 +497,95 @@ def test_only_the_office_reads_or_files_the_graph(leader_a, liaison_a, api_a, cy
         assert api_client(user).get(PROBLEMS).status_code == 403
         assert api_client(user).post(f"{PROBLEMS}file/", {"problem": key}, format="json").status_code == 403
     assert Finding.objects.count() == 0
+
+
+# --- the certificate graph: the office's decisions -----------------------------------------------------
+
+DECIDE, WITHDRAW, DECISIONS = f"{PROBLEMS}decide/", f"{PROBLEMS}withdraw/", f"{PROBLEMS}decisions/"
+
+
+def test_the_office_marks_a_problem_legitimate_and_withdraws_it(office, cycle):
+    a, b = cycle
+    key = f"cycle:{min(a.pk, b.pk)}-{max(a.pk, b.pk)}"
+    api = api_client(office)
+    decided = api.post(DECIDE, {"problem": key, "reason": "抵押登记与借款合同备案依法互为前置"}, format="json")
+    assert decided.status_code == 201, decided.content
+    body = decided.json()
+    assert (body["key"], body["kind"], body["reason"], body["decided_by"], body["withdrawn_at"]) == (
+        key, "cycle", "抵押登记与借款合同备案依法互为前置", office.username, None)
+    assert sorted(body["items"]) == sorted([a.pk, b.pk]) and body["decided_at"]
+    again = api.post(DECIDE, {"problem": key, "reason": "再点一次"}, format="json")
+    assert again.status_code == 200 and again.json()["id"] == body["id"] and again.json()["reason"] == body["reason"]
+
+    assert api.get(PROBLEMS).json()["results"] == []  # no longer flagged
+    [row] = api.get(DECISIONS).json()["results"]
+    assert (row["key"], row["state"], row["reason"], row["problem"]["key"], row["problem"]["decided"]) == (
+        key, "in_force", body["reason"], key, True)
+    assert row["problem"]["decision"]["id"] == body["id"]
+    refused = api.post(f"{PROBLEMS}file/", {"problem": key}, format="json")
+    assert refused.status_code == 400 and "detail" in refused.json() and Finding.objects.count() == 0
+
+    withdrawn = api.post(WITHDRAW, {"problem": key}, format="json")
+    assert withdrawn.status_code == 200 and withdrawn.json()["withdrawn_at"] and withdrawn.json()["id"] == body["id"]
+    [row] = api.get(PROBLEMS).json()["results"]
+    assert (row["key"], row["decided"], row["decision"]) == (key, False, None)
+    assert api.get(DECISIONS).json()["results"] == []
+    assert api.post(WITHDRAW, {"problem": key}, format="json").status_code == 400  # nothing left to withdraw
+    assert api.post(f"{PROBLEMS}file/", {"problem": key}, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("body", [{"problem": "x"}, {"reason": "理由"}, {"problem": "cycle:1-2", "reason": "   "},
+                                  {"problem": "cycle:1-2", "reason": ""}, {"problem": "cycle:1-2", "reason": "理", "extra": 1}])
+def test_a_decision_needs_a_problem_and_a_reason(office, cycle, body):
+    a, b = cycle
+    body = {k: (f"cycle:{min(a.pk, b.pk)}-{max(a.pk, b.pk)}" if v == "cycle:1-2" else v) for k, v in body.items()}
+    refused = api_client(office).post(DECIDE, body, format="json")
+    assert refused.status_code == 400
+    assert not CertificateDecision.objects.exists()
+
+
+@pytest.mark.parametrize("problem", ["cycle:999998-999999", "self:x", "bundle:999999:9", "长" * 3000])
+def test_only_a_problem_of_the_catalog_is_decided(office, cycle, problem):
+    refused = api_client(office).post(DECIDE, {"problem": problem, "reason": "理由"}, format="json")
+    assert refused.status_code == 400 and not CertificateDecision.objects.exists()
+
+
+def test_only_the_office_decides(leader_a, liaison_a, api_a, office, cycle):
+    a, b = cycle
+    key = f"cycle:{min(a.pk, b.pk)}-{max(a.pk, b.pk)}"
+    for user in (leader_a, liaison_a, api_a):
+        assert api_client(user).post(DECIDE, {"problem": key, "reason": "理由"}, format="json").status_code == 403
+        assert api_client(user).get(DECISIONS).status_code == 403
+    assert not CertificateDecision.objects.exists()
+    api_client(office).post(DECIDE, {"problem": key, "reason": "理由"}, format="json")
+    for user in (leader_a, liaison_a, api_a):
+        assert api_client(user).post(WITHDRAW, {"problem": key}, format="json").status_code == 403
+    assert CertificateDecision.objects.get().withdrawn_at is None
+
+
+def test_deciding_over_the_api_is_what_the_page_decides(office, cycle):
+    a, b = cycle
+    key = f"cycle:{min(a.pk, b.pk)}-{max(a.pk, b.pk)}"
+    api_client(office).post(DECIDE, {"problem": key, "reason": "依法互为前置"}, format="json")
+    by_api = list(CertificateDecision.objects.values_list("kind", "key", "items", "reason", "decided_by"))
+    CertificateDecision.objects.all().delete()
+    assert page_client(office).post(reverse("certificate-decide"), {"problem": key, "reason": "依法互为前置"}).status_code == 302
+    assert list(CertificateDecision.objects.values_list("kind", "key", "items", "reason", "decided_by")) == by_api
+    assert page_client(office).post(reverse("certificate-withdraw"), {"problem": key}).status_code == 302
+    assert api_client(office).post(WITHDRAW, {"problem": key}, format="json").status_code == 400  # the page withdrew it
+
+
+def test_the_decisions_list_runs_the_same_queries_for_1_and_10_decisions(office, department_a):
+    api = api_client(office)
+    issuer = make_item(department_a, "DEC-I", name="本局许可")
+    keys = []
+    for i in range(10):
+        item = make_item(department_a, f"DEC-{i}")
+        demand(item, issuer, "原许可证")
+        keys.append(f"self:{item.pk}-{issuer.pk}")
+    api.post(DECIDE, {"problem": keys[0], "reason": "换证"}, format="json")
+    one = count_queries(api, DECISIONS)
+    for key in keys[1:]:
+        assert api.post(DECIDE, {"problem": key, "reason": "换证"}, format="json").status_code == 201
+    assert len(api.get(DECISIONS, {"page_size": 20}).json()["results"]) == 10
+    assert count_queries(api, DECISIONS) == one
