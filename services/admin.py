@@ -10,7 +10,8 @@ from accounts.admin import OfficeManaged
 from . import actions
 from . import catalog_io
 from .catalog_io import catalog_export
-from .models import Bundle, BundleItem, CatalogImport, Department, Material, Region, ServiceItem, ServiceItemRevision, Step
+from .models import (Bundle, BundleItem, CatalogImport, CertificateDecision, Department, Material, Region, ServiceItem,
+                     ServiceItemRevision, Step)
 
 
 @admin.register(Region)
@@ -174,3 +175,25 @@ class BundleAdmin(OfficeManaged, admin.ModelAdmin):
     list_display = ("name", "code", "is_active")
     search_fields = ("name", "code")
     inlines = (BundleItemInline,)
+
+
+@admin.register(CertificateDecision)
+class CertificateDecisionAdmin(OfficeManaged, admin.ModelAdmin):
+    """The office's decisions on the certificate graph, withdrawn ones included — a record, read
+    only: decisions are taken and withdrawn on the certificate graph page (or over the API)."""
+
+    list_display = ("key", "kind", "reason", "decided_by", "decided_at", "withdrawn_by", "withdrawn_at")
+    list_filter = ("kind", ("withdrawn_at", admin.EmptyFieldListFilter))
+    list_select_related = ("decided_by", "withdrawn_by")
+    search_fields = ("key", "reason")
+    fields = list_display + ("items",)
+    readonly_fields = fields
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -35,6 +35,8 @@ def certificate_decide(*, actor, problem: str, reason: str) -> tuple[Certificate
     reason = (reason or "").strip()
     if not reason:
         raise ActionError(_("Give the reason why this relation is legitimate."))
+    if "\x00" in reason:  # no text column takes it (PostgreSQL refuses the statement)
+        raise ActionError(_("The reason contains a character that cannot be stored."))
     if len(reason) > REASON_MAX:
         raise ActionError(_("The reason may be at most %(max)d characters long.") % {"max": REASON_MAX})
     found = certificates.problem_resolve(problem)
@@ -65,8 +67,9 @@ def certificate_decision_withdraw(*, actor, problem: str) -> CertificateDecision
     decision is kept, with who withdrew it and when. Works whether or not the relation is in the
     catalog now."""
     _office(actor)
-    decision = (CertificateDecision.objects.select_for_update()
-                .filter(key=(problem or "")[:certificates.SPEC_MAX + 1], withdrawn_at__isnull=True).first())
+    decision = None
+    if certificates.spec_parse(problem) is not None:  # a well-formed key, never any text into the query
+        decision = CertificateDecision.objects.select_for_update().filter(key=problem, withdrawn_at__isnull=True).first()
     if decision is None:
         raise ActionError(_("This relation is not marked legitimate; nothing was withdrawn."))
     decision.withdrawn_by = actor

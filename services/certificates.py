@@ -61,6 +61,7 @@ SHOWN = 200  # problems of each kind described for the page (all are counted)
 # A cycle through more items than this is no errand anyone runs: it is a tangle of the catalog,
 # counted and summed up on the page (how many items, the largest tangle) but not listed step by step.
 LONGEST_LISTED = 100
+ID_MAX = 2**63 - 1  # ids are 64-bit
 SPEC_MAX = 2000  # characters of a problem's name the file button may post
 DESCRIPTION_MAX = 4000  # Finding.description
 TITLE_MAX = 200  # Finding.title
@@ -532,8 +533,11 @@ def spec_parse(spec: str) -> tuple[str, list[int], str, int] | None:
         return None
     kind, ids_text, bundle_ref, issuer_text = match.groups()
     if kind is None:
-        return "bundle", [], bundle_ref, int(issuer_text)
+        issuer = int(issuer_text)
+        return ("bundle", [], bundle_ref, issuer) if issuer <= ID_MAX else None
     path = [int(i) for i in ids_text.split("-")]
+    if max(path) > ID_MAX:  # no id: a database would refuse the number
+        return None
     if kind == "self" and len(path) != 2:
         return None
     if kind == "cycle" and (len(set(path)) != len(path) or path[0] != min(path)):

@@ -593,3 +593,17 @@ def test_the_chart_names_the_certificate_on_each_arrow(catalog):
     assert arrows[(str(i["A"].pk), str(i["B"].pk))] == "借款合同"
     assert arrows[(str(i["B"].pk), str(i["A"].pk))] == "不动产登记证明"
     assert len(arrows) == 6 and all(arrows.values())
+
+
+def test_the_admin_lists_the_decisions_withdrawn_ones_too_and_changes_none(client, office, catalog):
+    key = spec("self", catalog["G"].pk, catalog["H"].pk)
+    decision, _ = certificate_decide(actor=office, problem=key, reason="换证须核验原许可证")
+    certificate_decision_withdraw(actor=office, problem=key)
+    client.force_login(office)
+    listed = client.get(reverse("admin:services_certificatedecision_changelist"))
+    assert listed.status_code == 200 and "换证须核验原许可证" in listed.content.decode()
+    assert client.get(reverse("admin:services_certificatedecision_add")).status_code == 403
+    page = client.get(reverse("admin:services_certificatedecision_change", args=[decision.pk]))
+    assert page.status_code == 200 and 'name="reason"' not in page.content.decode()  # read only
+    assert client.post(reverse("admin:services_certificatedecision_delete", args=[decision.pk]), {"post": "yes"}).status_code == 403
+    assert CertificateDecision.objects.filter(pk=decision.pk).exists()
