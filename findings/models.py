@@ -246,6 +246,12 @@ class Report(models.Model):
     enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Given when the report is issued (the run that finishes it): the 发文字号 of a numbered kind
+    # (empty for the walk record and the ledger, which are not 公文), its serial, issuer and date.
+    issuer = models.CharField(_("issuer"), max_length=100, blank=True)
+    number = models.CharField(_("document number"), max_length=64, blank=True)
+    serial = models.PositiveIntegerField(null=True, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -257,10 +263,31 @@ class Report(models.Model):
             # One report on its way per request: identical requests sent at once get the same row.
             models.UniqueConstraint(fields=["request_key"], condition=Q(status__in=["pending", "running"]),
                                     name="report_one_unfinished_per_request"),
+            # A 发文字号 names one document of its issuer.
+            models.UniqueConstraint(fields=["issuer", "number"], condition=~Q(number=""), name="report_number_unique"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+
+class DocumentNumber(models.Model):
+    """The counter of 发文字号 for one issuer, document kind and year: ``last`` is the serial of the
+    last document issued. Taken by ``findings.reports.numbers.document_number_take`` inside the
+    transaction that issues the document, so a render that fails gives its number back."""
+
+    issuer = models.CharField(_("issuer"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=ReportKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number issued"), default=0)
+
+    class Meta:
+        verbose_name = _("document number counter")
+        verbose_name_plural = _("document number counters")
+        constraints = [models.UniqueConstraint(fields=["issuer", "kind", "year"], name="document_number_one_counter")]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.kind} {self.year}: {self.last}"
 
 
 class NotificationEvent(models.TextChoices):

@@ -1,4 +1,6 @@
-"""PDFs rendered with static/css/print.css show Chinese using the vendored font.
+"""PDFs rendered with static/css/print.css show Chinese using the vendored font, and the reports
+(print.css, report.css and templates/reports/pdf/gongwen.css, as findings/reports/render.py loads them)
+use the vendored serif (CWSerif, Noto Serif CJK SC with every GB18030 ideograph) and nothing else.
 
 Three things have to hold for this test to mean anything:
 
@@ -64,11 +66,18 @@ PRINT_CSS = STATIC_DIR / "css" / "print.css"
 FONT_FILES = {
     "regular": STATIC_DIR / "fonts" / "NotoSansSC-Regular.otf",
     "bold": STATIC_DIR / "fonts" / "NotoSansSC-Bold.otf",
+    "serif-regular": STATIC_DIR / "fonts" / "NotoSerifSC-Regular.otf",
+    "serif-bold": STATIC_DIR / "fonts" / "NotoSerifSC-Bold.otf",
 }
+# The reports' stylesheets, in the order render.py applies them.
+REPORT_CSS = [STATIC_DIR / "css" / "print.css", STATIC_DIR / "css" / "report.css",
+              REPO_ROOT / "templates" / "reports" / "pdf" / "gongwen.css"]
 # PostScript names (name ID 6) of the vendored files, used if fontTools is missing.
 KNOWN_POSTSCRIPT_NAMES = {
     "regular": "NotoSansCJKsc-Regular",
     "bold": "NotoSansCJKsc-Bold",
+    "serif-regular": "NotoSerifCJKsc-Regular",
+    "serif-bold": "NotoSerifCJKsc-Bold",
 }
 CSS_FAMILY = "CWSans"
 ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
@@ -92,6 +101,22 @@ HTML = """<!DOCTYPE html>
 </body>
 </html>
 """
+# A report page: body in CWSerif, title bold, a 黑体 heading (CWSans Bold), names outside GB2312.
+REPORT_HTML = """<!DOCTYPE html>
+<html lang="zh-CN">
+<head><meta charset="utf-8"><title>整改通知书</title></head>
+<body class="report report-department">
+  <header class="masthead"><div class="masthead-org">池州市营商环境办公室文件</div>
+  <div class="masthead-number">池营商办〔2026〕1号</div><div class="masthead-rule"></div></header>
+  <h1 class="doc-title">整改通知书</h1>
+  <p class="addressee">贵池区珺镕街道便民服务中心：</p>
+  <h2>一、走流程情况</h2>
+  <p class="para">局长王喆堃到珺镕街道走流程，发现“一次性告知”不到位。</p>
+</body>
+</html>
+"""
+REPORT_TEXT = ["池州市营商环境办公室文件", "池营商办〔2026〕1号", "整改通知书", "贵池区珺镕街道便民服务中心：",
+               "一、走流程情况", "局长王喆堃到珺镕街道走流程", "—1—"]
 LINK_TAG = '<link rel="stylesheet" href="css/print.css">'
 
 EXPECTED_TEXT = [
@@ -134,7 +159,13 @@ if lib:
 
 with open(html_path, encoding="utf-8") as f:
     document = HTML(string=f.read(), base_url=base_url)
-if mode == "stylesheets":
+if mode == "report":  # render.py's way: one FontConfiguration, each sheet's url()s from static/css/
+    import os
+    font_config = FontConfiguration()
+    sheets = [CSS(string=open(path, encoding="utf-8").read(), base_url=base_url + "css/", font_config=font_config)
+              for path in css_path.split(os.pathsep)]
+    document.write_pdf(pdf_path, stylesheets=sheets, font_config=font_config)
+elif mode == "stylesheets":
     font_config = FontConfiguration()
     css = CSS(filename=css_path, font_config=font_config)
     document.write_pdf(pdf_path, stylesheets=[css], font_config=font_config)
@@ -178,8 +209,9 @@ def isolated_fontconfig(tmp_path):
 def render(tmp_path, isolated, mode):
     html_file = tmp_path / "doc.html"
     html_file.write_text(
-        HTML.format(link=LINK_TAG if mode == "link" else ""), encoding="utf-8"
+        REPORT_HTML if mode == "report" else HTML.format(link=LINK_TAG if mode == "link" else ""), encoding="utf-8"
     )
+    css = os.pathsep.join(str(path) for path in REPORT_CSS) if mode == "report" else str(PRINT_CSS)
     pdf_file = tmp_path / "doc.pdf"
     env = dict(os.environ)
     if isolated:
@@ -187,7 +219,7 @@ def render(tmp_path, isolated, mode):
         env.pop("FONTCONFIG_PATH", None)
     result = subprocess.run(
         [sys.executable, "-c", RENDER_SCRIPT, mode,
-         str(html_file), str(PRINT_CSS), str(STATIC_DIR) + os.sep, str(pdf_file)],
+         str(html_file), css, str(STATIC_DIR) + os.sep, str(pdf_file)],
         env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, (
@@ -233,10 +265,10 @@ def embedded_fonts(reader):
     return found
 
 
-@pytest.mark.parametrize("mode", ["stylesheets", "link"])
+@pytest.mark.parametrize("mode", ["stylesheets", "link", "report"])
 @pytest.mark.parametrize("isolated", [True, False], ids=["isolated", "system"])
 def test_pdf_uses_vendored_chinese_font(tmp_path, isolated, mode):
-    for path in (PRINT_CSS, *FONT_FILES.values()):
+    for path in (PRINT_CSS, *REPORT_CSS, *FONT_FILES.values()):
         assert path.is_file(), f"missing {path}"
 
     pdf_file, info = render(tmp_path, isolated, mode)
@@ -255,16 +287,16 @@ def test_pdf_uses_vendored_chinese_font(tmp_path, isolated, mode):
     assert len(reader.pages) == 1
     text = "".join(page.extract_text() for page in reader.pages)
     compact = re.sub(r"\s+", "", text)
-    for expected in EXPECTED_TEXT:
+    for expected in REPORT_TEXT if mode == "report" else EXPECTED_TEXT:
         assert re.sub(r"\s+", "", expected) in compact, (
             f"{expected!r} not found in extracted text:\n{text}"
         )
 
     # The PNG is written before the font checks, so it is there to look at
     # even when they fail.
-    if isolated and mode == "stylesheets" and shutil.which("pdftoppm"):
+    if isolated and mode in ("stylesheets", "report") and shutil.which("pdftoppm"):
         ARTIFACTS_DIR.mkdir(exist_ok=True)
-        prefix = ARTIFACTS_DIR / "pdf_font"
+        prefix = ARTIFACTS_DIR / ("pdf_font" if mode == "stylesheets" else "pdf_font_report")
         subprocess.run(
             ["pdftoppm", "-png", "-r", "60", "-singlefile", str(pdf_file), str(prefix)],
             check=True, capture_output=True,
@@ -272,9 +304,13 @@ def test_pdf_uses_vendored_chinese_font(tmp_path, isolated, mode):
         assert prefix.with_suffix(".png").stat().st_size > 0
 
     vendored = vendored_font_info()
-    assert all(re.search(r"NotoSans(CJK|SC)", v["ps_name"]) for v in vendored.values())
-    # Regular for body text, and the real Bold face (not synthetic bold) for headings.
-    expected_pdf_names = {CSS_FAMILY: "regular", f"{CSS_FAMILY}-Bold": "bold"}
+    assert all(re.search(r"NotoS(ans|erif)(CJK|SC)", v["ps_name"]) for v in vendored.values())
+    # Regular for body text, and the real Bold face (not synthetic bold) for headings; a report's body
+    # and title in the serif, its 黑体 heading in the sans bold.
+    if mode == "report":
+        expected_pdf_names = {"CWSerif": "serif-regular", "CWSerif-Bold": "serif-bold", f"{CSS_FAMILY}-Bold": "bold"}
+    else:
+        expected_pdf_names = {CSS_FAMILY: "regular", f"{CSS_FAMILY}-Bold": "bold"}
 
     # (b) The embedded font programs are the vendored files.
     if TTFont is not None:

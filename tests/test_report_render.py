@@ -1,13 +1,15 @@
 """The four reports as PDFs (and the ledger as xlsx), from data made with the project's own actions.
 
-Each PDF is checked for its Chinese text, for embedded fonts (the vendored CWSans only), and for
-the department wall: a report made from department A's findings never shows department B's.
+Each PDF is checked for its Chinese text, its 公文 parts (GB/T 9704: 版头, 发文字号 on the numbered
+kinds, 署名 over the seal's place, 版记 on the last page, page numbers "— N —" on every page), for
+embedded fonts (the vendored CWSerif and CWSans only, never a system font), and for the department wall: a report made from department A's findings never shows department B's.
 The first page of each is saved as tests/artifacts/report-<kind>.png for a person to look at.
 """
 from __future__ import annotations
 
 import datetime
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -23,6 +25,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from accounts.models import Role
+from core.workdays import working_days_between
 from findings import actions as finding_actions
 from findings.models import Finding, FindingStatus, FindingTransition
 from findings.reports.data import ReportInput
@@ -43,7 +46,7 @@ def report_input(kind, *, findings=None, walkthroughs=None, walkthrough=None, de
         kind=kind, findings=Finding.objects.all() if findings is None else findings,
         walkthroughs=Walkthrough.objects.all() if walkthroughs is None else walkthroughs,
         walkthrough=walkthrough, department=department, period_start=period_start, period_end=period_end,
-        number=NUMBER, issued_on=timezone.localdate(),
+        number=NUMBER if kind in ("department", "bulletin") else "", issued_on=timezone.localdate(),
     )
 
 
@@ -68,17 +71,28 @@ def assert_fonts_embedded(pdf: bytes, tmp_path) -> None:
     # name type... encoding emb sub uni object-id generation
     assert all(row[-5] == "yes" for row in rows), f"a font is not embedded:\n{out}"
     names = {re.sub(r"^[A-Z]{6}\+", "", row[0]) for row in rows}
-    assert names <= {"CWSans", "CWSans-Bold"} and "CWSans" in names, out
+    assert names <= {"CWSerif", "CWSerif-Bold", "CWSans", "CWSans-Bold"} and "CWSerif" in names, out
 
 
 def save_first_page(pdf: bytes, kind: str, tmp_path) -> None:
+    """tests/artifacts/report-<kind>.png (and the PDF). With DOCS_IMAGES=1 the page is also written at
+    120 dpi to docs/img/report-<kind>.png, the picture docs/reports.md shows beside the standard's layout."""
     if shutil.which("pdftoppm") is None:
         return
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    source = tmp_path / f"{kind}.pdf"
+    source = ARTIFACTS / f"report-{kind}.pdf"
     source.write_bytes(pdf)
     subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(source),
                     str(ARTIFACTS / f"report-{kind}")], check=True, capture_output=True)
+    if os.environ.get("DOCS_IMAGES") == "1":
+        out = Path(__file__).resolve().parent.parent / "docs" / "img" / f"report-{kind}"
+        out.parent.mkdir(exist_ok=True)
+        subprocess.run(["pdftoppm", "-png", "-r", "120", "-f", "1", "-l", "1", "-singlefile", str(source), str(out)],
+                       check=True, capture_output=True)
+        from PIL import Image
+
+        with Image.open(f"{out}.png") as page:  # 32 colours: black, greys and the red, a fraction of the bytes
+            page.convert("RGB").quantize(32).save(f"{out}.png", optimize=True)
 
 
 def rss_reset() -> int | None:
@@ -241,12 +255,13 @@ def test_walkthrough_record(campaign, tmp_path):
     save_first_page(pdf, "walkthrough", tmp_path)
     assert progress == sorted(progress) and progress[-1] == 100 and len(progress) >= 3
     text = pdf_text(pdf)
-    for expected in ["池州市创建一流营商环境工作领导小组办公室", NUMBER, "局长走流程记录", "企业设立登记", "市市场监督管理局",
+    for expected in ["池州市创建一流营商环境工作领导小组办公室", "局长走流程记录", "企业设立登记", "市市场监督管理局",
                      "李局长", "询问检查（检验办）", "暗访", "办理过程", "取号后等候35分钟", "实际与申报对比", "排队时间（分钟）",
                      "超出申报", "1小时35分钟", "事项流程要素", "配套服务", "有问题", "正常", "不适用", "未作答",
                      "企业设立登记窗口要求5件材料，目录仅列3件", "要件数量过多", "较重", "已销号", "整改中",
-                     timezone.localdate().strftime("%Y年%-m月%-d日"), "第1页/共"]:
+                     timezone.localdate().strftime("%Y年%-m月%-d日"), "—1—", "（印章）", "印发"]:
         assert compact(expected) in text, expected
+    assert "〔" not in text and "文件" not in text  # a record, not a numbered 公文
     assert "施工许可" not in text  # another walkthrough's findings are not in this record
     assert_fonts_embedded(pdf, tmp_path)
 
@@ -255,7 +270,9 @@ def test_rectification_notice(campaign, department_a, tmp_path):
     pdf = render_pdf(report_input("department", department=department_a))
     save_first_page(pdf, "department", tmp_path)
     text = pdf_text(pdf)
-    for expected in ["整改通知书", "市市场监督管理局：", NUMBER, "逾期未整改问题（1个）", "问题清单",
+    for expected in ["池州市创建一流营商环境工作领导小组办公室文件", "整改通知书", "市市场监督管理局：", NUMBER,
+                     "附件：1．逾期未整改问题清单（1个）2．问题清单（1个）", "附件1逾期未整改问题清单", "附件2问题清单",
+                     "抄送：市委办公室", "（印章）", "—1—", "—2—",
                      "企业设立登记未一次性告知所需材料，申请人往返两次", "已交办、尚未销号的问题1个",
                      "逾期", "一次性告知", "池州市创建一流营商环境工作领导小组办公室"]:
         assert compact(expected) in text, expected
@@ -265,8 +282,9 @@ def test_rectification_notice(campaign, department_a, tmp_path):
     assert "企业设立登记窗口要求5件材料" not in text
     for title in B_TITLES:
         assert title not in text
-    # The overdue list comes before the full list.
-    assert text.index("一、逾期未整改问题") < text.index("二、问题清单")
+    # The body, the 附件说明, the 署名, then the attachments (overdue first), the 版记 last.
+    assert (text.index("现予交办") < text.index("附件：") < text.index("（印章）") < text.index("附件1逾期")
+            < text.index("附件2问题清单") < text.index("抄送："))
     assert_fonts_embedded(pdf, tmp_path)
 
 
@@ -284,17 +302,18 @@ def test_bulletin(campaign, tmp_path):
     not_dismissed = [f for f in findings if f.status != FindingStatus.DISMISSED]
     planned = len([w for w in walks if w.status != Status.CANCELLED])
     completed = len([w for w in walks if w.status == Status.COMPLETED])
-    days = sorted((f.closed_at - f.created_at).total_seconds() / 86400 for f in closed)
+    # days to close in working days by the calendar (core/workdays.py), as the dashboard counts them
+    days = sorted(working_days_between(local_date(f.created_at), local_date(f.closed_at)) for f in closed)
     median = (days[(len(days) - 1) // 2] + days[len(days) // 2]) / 2
     assert (len(findings), len(closed), planned, completed) == (6, 2, 3, 2)  # the old ones are outside the period
 
-    for expected in ["督查通报", NUMBER, "各有关单位：", f"本期共安排走流程{planned}次，已完成{completed}次",
+    for expected in ["督查通报", NUMBER, "各县（区）人民政府，市直各有关单位：", f"本期共安排走流程{planned}次，已完成{completed}次",
                      f"本期共发现问题{len(findings)}个，已销号{len(closed)}个",
-                     f"整改率{100 * len(closed) / len(not_dismissed):.1f}%", f"中位用时为{median:.1f}天",
+                     f"整改率{100 * len(closed) / len(not_dismissed):.1f}%", f"中位用时为{median:.1f}个工作日",
                      "图1", "图2", "事项流程要素", "证明材料", "逾期未整改问题", "各单位排名",
                      "施工许可重复要求提供建设工程规划许可证", "减少申请材料3件", "压缩办理时限1天", "减少跑动2次",
                      f"{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日",
-                     "印发"]:
+                     "抄送：", "印发", "—1—"]:
         assert compact(expected) in text, expected
     assert "食品经营许可申请表重复填写" not in text  # filed before the period
     assert_fonts_embedded(pdf, tmp_path)
@@ -332,7 +351,7 @@ def test_ledger_pdf_and_xlsx(campaign, tmp_path):
     save_first_page(pdf, "ledger", tmp_path)
     text = pdf_text(pdf)
     titles = list(Finding.objects.values_list("title", flat=True))
-    for expected in ["整改台账", NUMBER, "责任单位", "整改措施", "销号日期", *titles,
+    for expected in ["整改台账", "责任单位", "整改措施", "销号日期", *titles,
                      "修订服务指南，取消公司章程和股东会决议两项材料。", "待核实→已销号", "经回头看核实，整改到位，同意销号。",
                      "王主任", "不属于营商环境问题"]:
         assert compact(expected) in text, expected
@@ -350,7 +369,7 @@ def test_ledger_pdf_and_xlsx(campaign, tmp_path):
     assert {row[3] for row in rows[1:]} == set(titles)
     closed_row = next(row for row in rows if row[3] == "企业设立登记窗口要求5件材料，目录仅列3件")
     assert closed_row[8] == "已销号" and closed_row[11] is not None
-    assert "待核实→已销号" in closed_row[12] and closed_row[12].count("\n") == 3  # filed + 3 moves
+    assert "待核实→已销号" in closed_row[12] and closed_row[12].count("\n") == 4  # filed, 3 moves, the measures
 
 
 def test_ledger_for_a_department_and_period(campaign, department_a, tmp_path):
@@ -447,12 +466,20 @@ def test_a_long_ledger_streams(department_a, department_b, office, liaison_a, tm
           f" (tracemalloc); peak RSS growth over the whole render {mb(pdf_rss)}"
           f"\n  xlsx {len(out.getvalue()) / 1e3:.0f} kB, {xlsx_seconds:.1f} s under tracemalloc,"
           f" Python heap peak {xlsx_peak / 1e6:.1f} MB")
-    # the count; the findings (one cursor, read 500 at a time); their transitions, once per chunk
-    assert len(ctx.captured_queries) == 1 + 1 + 2
+    # the count; the findings (one cursor, read 500 at a time); their timelines (findings/timeline.py:
+    # moves, measures, files, comments), four queries per chunk
+    assert len(ctx.captured_queries) == 1 + 1 + 2 * 4
     ws = load_workbook(io.BytesIO(out.getvalue()), read_only=True)["整改台账"]
     assert sum(1 for _row in ws.iter_rows(values_only=True)) == 601
     reader = PdfReader(io.BytesIO(pdf))
     assert "台账问题0000" in reader.pages[0].extract_text() and "台账问题0599" in reader.pages[-1].extract_text()
+    # GB/T 9704: "— N —" on every page; the 署名 and the 版记 on the last page only.
+    texts = [compact(page.extract_text()) for page in reader.pages]
+    assert pages > 2
+    for n, page_text in enumerate(texts, start=1):
+        assert f"—{n}—" in page_text, n
+    assert [n for n, page_text in enumerate(texts) if "印发" in page_text] == [pages - 1]
+    assert [n for n, page_text in enumerate(texts) if "（印章）" in page_text] == [pages - 1]
 
 
 def test_the_bulletin_ranks_every_department_and_marks_the_idle_ones(campaign, department_a, region):
@@ -464,3 +491,89 @@ def test_the_bulletin_ranks_every_department_and_marks_the_idle_ones(campaign, d
     text = pdf_text(render_pdf(data))
     assert compact("市统计局（未开展）") in text
     assert compact("市市场监督管理局（未开展）") not in text
+
+
+# --- rare characters: the full GB18030 ideographs, never a box --------------------------------------
+
+RARE_NAME = "王喆堃"
+RARE_PLACE = "贵池区珺镕街道便民服务中心"
+
+
+class _NotdefLog:
+    """WeasyPrint's own report of a character no font has (it draws .notdef, a box, instead)."""
+
+    def __init__(self):
+        import logging
+
+        self.messages = []
+        self.handler = logging.Handler()
+        self.handler.emit = lambda record: self.messages.append(record.getMessage())
+        self.logger = logging.getLogger("weasyprint")
+
+    def __enter__(self):
+        self.logger.addHandler(self.handler)
+        return self.messages
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self.handler)
+
+
+def _boxes(messages):
+    return [m for m in messages if ".notdef" in m]
+
+
+def test_rare_characters_in_names_print_as_themselves(region, office, tmp_path):
+    """A department head named 王喆堃 and a place named with 珺 and 镕 (outside GB2312): no .notdef glyph,
+    the text reads back, only the vendored fonts are embedded; the page is saved as a PNG to look at."""
+    from services.models import Department
+
+    place = Department.objects.create(code="jun-rong", name=RARE_PLACE, level="county", region=region)
+    head = make_user("wang_zhekun", Role.LEADER, place, last_name="王", first_name="喆堃")
+    item = make_item(place, "340000-JR-001", name="镕珺社区居民证明开具")
+    w = walk(leader=head, item=item, mode=Mode.SIMULATE, events=[(5, "consultation", f"{RARE_NAME}局长到{RARE_PLACE}咨询")])
+    finding_actions.finding_file(actor=head, walkthrough=w, category="one_time_notice", title=f"{RARE_PLACE}未一次性告知")
+
+    for kind, data in [("walkthrough", report_input("walkthrough", walkthrough=w)),
+                       ("ledger", report_input("ledger", department=place))]:
+        with _NotdefLog() as messages:
+            pdf = render_pdf(data)
+        assert _boxes(messages) == [], messages
+        text = pdf_text(pdf)
+        assert RARE_PLACE in text, kind
+        if kind == "walkthrough":
+            assert RARE_NAME in text and "镕珺社区居民证明开具" in text
+            save_first_page(pdf, "rare-names", tmp_path)
+        assert_fonts_embedded(pdf, tmp_path)
+
+    # The check can fail: a character the fonts do not have (U+4DB6, after GB18030-2005's Extension A) is
+    # reported, and the old GB2312 subset had no 喆.
+    from fontTools.ttLib import TTFont
+
+    from findings.reports.render import _html_to_pdf
+
+    with _NotdefLog() as messages:
+        _html_to_pdf('<body class="report"><p>\u4db6</p></body>', lambda percent: None)
+    assert _boxes(messages), messages
+    assert ord("喆") not in TTFont(STATIC_FONTS / "NotoSansSC-Regular.otf").getBestCmap()
+
+
+STATIC_FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
+
+
+@pytest.mark.parametrize("name", ["NotoSerifSC-Regular.otf", "NotoSerifSC-Bold.otf"])
+def test_the_serif_fonts_cover_the_gb18030_ideographs(name):
+    """Every CJK Unified Ideograph of GB18030-2005 (U+4E00–U+9FA5 and Extension A U+3400–U+4DB5), every
+    character of GBK but one symbol, and the punctuation the reports print."""
+    from fontTools.ttLib import TTFont
+
+    cmap = TTFont(STATIC_FONTS / name).getBestCmap()
+    wanted = set(range(0x4E00, 0x9FA6)) | set(range(0x3400, 0x4DB6)) | {ord(c) for c in "〔〕“”‘’：；，。、（）—…·《》①②③"}
+    for lead in range(0x81, 0xFF):
+        for trail in range(0x40, 0xFF):
+            try:
+                wanted.add(ord(bytes((lead, trail)).decode("gbk")))
+            except UnicodeDecodeError:
+                pass
+    wanted -= {0x2252}  # ≒, a GBK symbol Noto Serif CJK SC 2.001 does not draw (static/fonts/README.md)
+    missing = sorted(cp for cp in wanted if cp not in cmap and not 0xE000 <= cp <= 0xF8FF)
+    assert missing == [], [f"U+{cp:04X}" for cp in missing[:20]]

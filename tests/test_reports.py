@@ -93,9 +93,11 @@ def test_a_real_worker_makes_the_report_and_the_page_follows_it(client, celery_w
     assert report.status == ReportStatus.DONE, (report.error, celery_worker.output)
     text = _pdf_text(report.pdf)
     assert "整改通知书" in text and "甲部门热线无人接听" in text and "乙部门引导不清" not in text
+    # issued by the worker with the kind's first 发文字号 of the year (not the database id)
+    assert report.number == f"池营商办〔{timezone.localdate().year}〕1号" and report.number in text.replace(" ", "")
     if shutil.which("pdffonts"):
         fonts = subprocess.run(["pdffonts", report.pdf.path], capture_output=True, text=True).stdout
-        assert "CWSans" in fonts and " no " not in fonts.split("\n", 2)[-1]
+        assert "CWSerif" in fonts and " no " not in fonts.split("\n", 2)[-1]
     status = client.get(reverse("report-detail", args=[report.pk]), HTTP_HX_REQUEST="true").content.decode()
     assert "下载 PDF" in status and "hx-trigger" not in status
     download = client.get(reverse("report-download", args=[report.pk]))

@@ -135,6 +135,18 @@ AUTH_PASSWORD_VALIDATORS = [
 # Reports: the issuing body on the masthead and the document-number prefix (another city sets its own).
 REPORT_ISSUER = env.str("REPORT_ISSUER", default="池州市创建一流营商环境工作领导小组办公室")
 REPORT_NUMBER_PREFIX = env.str("REPORT_NUMBER_PREFIX", default="池营商办")
+# 发文字号 per kind of report, numbered consecutively per issuer, kind and year (docs/reports.md):
+# {prefix} is REPORT_NUMBER_PREFIX, {year} the year of issue, {number} the serial. The 整改通知书 is a
+# 通知 and the 督查通报 a 通报, each with its own 代字 so that no two documents share a number; a kind
+# left out (the walk record and the ledger, which are records, not 公文) is printed without one.
+REPORT_NUMBER_FORMATS = {
+    "department": env.str("REPORT_NUMBER_FORMAT_DEPARTMENT", default="{prefix}〔{year}〕{number}号"),
+    "bulletin": env.str("REPORT_NUMBER_FORMAT_BULLETIN", default="{prefix}通〔{year}〕{number}号"),
+}
+# 主送 and 抄送 of the numbered reports, and the 印发机关 of the 版记 (default: the issuer).
+REPORT_BULLETIN_RECIPIENTS = env.str("REPORT_BULLETIN_RECIPIENTS", default="各县（区）人民政府，市直各有关单位")
+REPORT_COPY_TO = env.str("REPORT_COPY_TO", default="市委办公室，市人大常委会办公室，市政府办公室，市政协办公室")
+REPORT_PRINTER = env.str("REPORT_PRINTER", default="")
 # Runs of one report (killed, timed out, or failed) before it is marked failed with the reason.
 REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
 # Appeals (申诉): a department may dispute a finding within this many working days of its assignment.

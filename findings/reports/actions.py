@@ -33,6 +33,7 @@ from webhooks.events import Event, emit
 from ..models import Report, ReportKind, ReportStatus
 from . import queries
 from .data import ReportInput
+from .numbers import document_number_take, numbered
 
 log = logging.getLogger(__name__)
 
@@ -161,58 +162,106 @@ def _progress(report_id: int, attempt: int):
     return update
 
 
-def report_input(report: Report) -> ReportInput:
+def report_input(report: Report, *, number: str = "", issued_on: datetime.date | None = None) -> ReportInput:
     findings = queries.scope_findings(report.scope)
     walkthroughs = queries.scope_walkthroughs(report.scope)
     return ReportInput(
         kind=report.kind, findings=findings, walkthroughs=walkthroughs, walkthrough=report.walkthrough,
         department=report.department, period_start=report.period_start, period_end=report.period_end,
-        number=f"{settings.REPORT_NUMBER_PREFIX}〔{timezone.localdate().year}〕{report.pk}号", issued_on=timezone.localdate(),
+        number=number, issued_on=issued_on or timezone.localdate(), issuer=settings.REPORT_ISSUER,
         departments=queries.scope_departments(report.scope),
     )
 
 
-def report_render(*, report_id: int) -> bool:
-    """Make the report's files. Returns True if this run finished it."""
-    from .render import render_ledger_xlsx, render_pdf
+class _Superseded(Exception):
+    """A later attempt took the report over: this run's work (and its number) is rolled back."""
 
+
+def report_render(*, report_id: int) -> bool:
+    """Make the report's files and issue it. Returns True if this run finished it.
+
+    A numbered kind (``REPORT_NUMBER_FORMATS``) is rendered inside the transaction that takes its
+    发文字号 and marks it done (``numbers.document_number_take``): documents of one kind are issued
+    one after the other, in order, and a render that fails, or a run that lost the report to a later
+    attempt, rolls the number back — none is consumed or skipped. Its progress is therefore seen only
+    when it is done; the walk record and the ledger, unnumbered, show theirs as they go.
+    """
     attempt = report_claim(report_id=report_id)
     if attempt is None:
         return False
     report = Report.objects.select_related("walkthrough__service_item", "department").get(pk=report_id)
     Report.objects.filter(pk=report_id).update(data_stamp=queries.data_stamp(report))
-    progress = _progress(report_id, attempt)
+    saved: list[tuple[object, str]] = []  # (storage, name) of the files this run wrote
+    try:
+        if numbered(report.kind):
+            with transaction.atomic():
+                issued_on = timezone.localdate()
+                serial, number = document_number_take(issuer=settings.REPORT_ISSUER, kind=report.kind, on=issued_on)
+                pdf_name, xlsx_name = _render_files(report, attempt, saved, number=number, issued_on=issued_on)
+                if not _mark_done(report, attempt, pdf_name, xlsx_name, number=number, serial=serial, issued_on=issued_on):
+                    raise _Superseded
+        else:
+            issued_on = timezone.localdate()
+            pdf_name, xlsx_name = _render_files(report, attempt, saved, number="", issued_on=issued_on)
+            with transaction.atomic():
+                if not _mark_done(report, attempt, pdf_name, xlsx_name, number="", serial=None, issued_on=issued_on):
+                    raise _Superseded
+    except _Superseded:
+        # A later attempt took over (this run was thought lost): its files count, not ours.
+        _delete(saved)
+        return False
+    except BaseException:
+        _delete(saved)
+        raise
+    _remove_other_attempts(report, keep={pdf_name, xlsx_name})
+    return True
+
+
+def _render_files(report: Report, attempt: int, saved: list, *, number: str, issued_on: datetime.date) -> tuple[str, str]:
+    """Render the PDF (and the ledger's spreadsheet) and store them; returns their names."""
+    import io
+
+    from .render import render_ledger_xlsx, render_pdf
+
+    progress = _progress(report.pk, attempt)
     ledger = report.kind == ReportKind.LEDGER
     # The ledger makes two files: its PDF fills the bar to 70 %, the spreadsheet the rest.
     pdf_progress = (lambda p: progress(p * 70 // 100)) if ledger else progress
     with translation.override(settings.LANGUAGE_CODE):
-        data = report_input(report)
+        data = report_input(report, number=number, issued_on=issued_on)
         pdf_bytes = render_pdf(data, progress=pdf_progress)
         xlsx_name = ""
         stamp = timezone.localtime().strftime("%Y%m%d")
         pdf_name = report.pdf.field.generate_filename(report, f"{report.kind}-{stamp}-{report.pk}-{attempt}.pdf")
         pdf_name = report.pdf.storage.save(pdf_name, ContentFile(pdf_bytes))
-        if report.kind == ReportKind.LEDGER:
-            import io
-
+        saved.append((report.pdf.storage, pdf_name))
+        if ledger:
             buffer = io.BytesIO()
             render_ledger_xlsx(data, buffer, progress=lambda p: progress(70 + p * 30 // 100))
             xlsx_name = report.xlsx.field.generate_filename(report, f"ledger-{stamp}-{report.pk}-{attempt}.xlsx")
             xlsx_name = report.xlsx.storage.save(xlsx_name, ContentFile(buffer.getvalue()))
-    with transaction.atomic():
-        finished = Report.objects.filter(pk=report_id, attempts=attempt, status=ReportStatus.RUNNING).update(
-            status=ReportStatus.DONE, progress=100, pdf=pdf_name, xlsx=xlsx_name, finished_at=timezone.now(), error="",
-        )
-        if finished:
-            _emit_done(report, has_xlsx=bool(xlsx_name))
-    if not finished:
-        # A later attempt took over (this run was thought lost): its files count, not ours.
-        report.pdf.storage.delete(pdf_name)
-        if xlsx_name:
-            report.xlsx.storage.delete(xlsx_name)
-        return False
-    _remove_other_attempts(report, keep={pdf_name, xlsx_name})
-    return True
+            saved.append((report.xlsx.storage, xlsx_name))
+    return pdf_name, xlsx_name
+
+
+def _mark_done(report: Report, attempt: int, pdf_name: str, xlsx_name: str, *, number: str, serial: int | None,
+               issued_on: datetime.date) -> bool:
+    """Mark the report done if this run still holds it (inside the issuing transaction)."""
+    finished = Report.objects.filter(pk=report.pk, attempts=attempt, status=ReportStatus.RUNNING).update(
+        status=ReportStatus.DONE, progress=100, pdf=pdf_name, xlsx=xlsx_name, finished_at=timezone.now(), error="",
+        issuer=settings.REPORT_ISSUER, number=number, serial=serial, issued_on=issued_on,
+    )
+    if finished:
+        _emit_done(report, has_xlsx=bool(xlsx_name))
+    return bool(finished)
+
+
+def _delete(saved: list) -> None:
+    for storage, name in saved:
+        try:
+            storage.delete(name)
+        except OSError:
+            log.warning("report: could not remove %s", name)
 
 
 def _emit_done(report: Report, *, has_xlsx: bool) -> None:

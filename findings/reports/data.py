@@ -16,11 +16,13 @@ class ReportInput:
     department: object | None  # services.Department, for kind "department" (and optionally "ledger")
     period_start: datetime.date | None  # bulletin and ledger: the period (inclusive), may be None
     period_end: datetime.date | None
-    number: str  # the document number, e.g. 池营商办〔2026〕12号
-    issued_on: datetime.date  # the date printed on the document
+    number: str  # the 发文字号, e.g. 池营商办〔2026〕3号 ("" for the kinds that are not numbered)
+    issued_on: datetime.date  # the date printed on the document (成文日期)
     # The departments the scope covers, idle ones included (the bulletin's ranking lists them as 未开展);
     # None: only those with walkthroughs or findings in the scope.
     departments: QuerySet | None = None
+    # The issuing body (版头 and 署名); "" means settings.REPORT_ISSUER.
+    issuer: str = ""
 
 
 # --- the walk record's photos ----------------------------------------------------------------------
