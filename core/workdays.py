@@ -86,6 +86,29 @@ def working_days_between(start: datetime.date, end: datetime.date) -> int:
     return sum(_working(start + datetime.timedelta(days=i), rows) for i in range(1, (end - start).days + 1))
 
 
+class Calendar:
+    """The calendar's rows over ``[first, last]`` read once (one query), for a list that counts
+    many deadlines (a page's rows); a day outside the range is read as the functions above do.
+    Lives as long as the list it serves, so it cannot go stale."""
+
+    def __init__(self, first: datetime.date, last: datetime.date):
+        self.first, self.last = first, last
+        self.rows = _rows(first, last)
+
+    def _covers(self, first: datetime.date, last: datetime.date) -> bool:
+        return self.first <= first and last <= self.last
+
+    def is_working_day(self, day: datetime.date) -> bool:
+        return _working(day, self.rows) if self._covers(day, day) else is_working_day(day)
+
+    def working_days_between(self, start: datetime.date, end: datetime.date) -> int:
+        if end <= start:
+            return 0
+        if not self._covers(start + datetime.timedelta(days=1), end):
+            return working_days_between(start, end)
+        return sum(_working(start + datetime.timedelta(days=i), self.rows) for i in range(1, (end - start).days + 1))
+
+
 def calendar_days_between(start: datetime.date, end: datetime.date) -> int:
     return max(0, (end - start).days)
 

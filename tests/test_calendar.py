@@ -313,3 +313,13 @@ def test_a_limit_is_compared_in_its_own_unit(calendar, department_a, leader_a, u
     if time:
         assert f"{expected_observed} " in time[0]["title"]
         assert ("calendar" in time[0]["title"] or "日历" in time[0]["title"] or "自然" in time[0]["title"]) == (unit == "calendar_days")
+
+
+def test_a_list_reads_the_calendar_once(calendar, django_assert_num_queries):
+    """``Calendar``: one query for a page's rows of deadlines, whatever their number."""
+    with django_assert_num_queries(1):
+        cal = workdays.Calendar(D(2026, 9, 1), D(2026, 10, 31))
+        counts = [cal.working_days_between(D(2026, 9, 29), D(2026, 10, 12 + i % 3)) for i in range(50)]
+        assert cal.is_working_day(D(2026, 10, 10)) and not cal.is_working_day(D(2026, 10, 3))
+    assert counts[:3] == [5, 6, 7]  # to 12, 13 and 14 October
+    assert cal.working_days_between(D(2026, 9, 29), D(2026, 12, 1)) == workdays.working_days_between(D(2026, 9, 29), D(2026, 12, 1))

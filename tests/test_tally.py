@@ -18,7 +18,7 @@ from tests.conftest import make_item
 def working_days(start: datetime.date, end: datetime.date) -> int:
     """The working days after ``start`` up to ``end``, day by day: the calendar's row where the day
     has one, else Monday to Friday (counted here without core/workdays.py)."""
-    calendar = dict(CalendarDay.objects.values_list("day", "workday"))
+    calendar = dict(CalendarDay.objects.filter(day__gt=start, day__lte=end).values_list("day", "workday"))
     count, day = 0, start
     while day < end:
         day += datetime.timedelta(days=1)
