@@ -201,6 +201,16 @@ def findings_for(office, departments):
     return departments
 
 
-def test_docs_name_the_numbering_rule():
-    docs = (Path(settings.BASE_DIR) / "docs" / "reports.md").read_text(encoding="utf-8")
+def test_docs_name_the_numbering_rule_and_show_every_report():
+    """docs/reports.md: the rule and its setting, and every picture it shows is there (and small)."""
+    path = Path(settings.BASE_DIR) / "docs" / "reports.md"
+    docs = path.read_text(encoding="utf-8")
     assert "REPORT_NUMBER_FORMATS" in docs and "document_number_take" in docs
+    images = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", docs)
+    for kind in ("department", "bulletin", "walkthrough", "ledger"):
+        assert f"img/report-{kind}.png" in images and f"img/report-{kind}-last.png" in images, kind
+    assert "img/gbt9704-first-page.svg" in images and "img/report-rare-names.png" in images
+    for image in images:
+        file = path.parent / image
+        assert file.is_file(), image
+        assert file.stat().st_size < 150_000, image

@@ -74,9 +74,10 @@ def assert_fonts_embedded(pdf: bytes, tmp_path) -> None:
     assert names <= {"CWSerif", "CWSerif-Bold", "CWSans", "CWSans-Bold"} and "CWSerif" in names, out
 
 
-def save_first_page(pdf: bytes, kind: str, tmp_path) -> None:
-    """tests/artifacts/report-<kind>.png (and the PDF). With DOCS_IMAGES=1 the page is also written at
-    120 dpi to docs/img/report-<kind>.png, the picture docs/reports.md shows beside the standard's layout."""
+def save_first_page(pdf: bytes, kind: str, tmp_path, *, last_page: bool = True) -> None:
+    """tests/artifacts/report-<kind>.png (and the PDF). With DOCS_IMAGES=1 the first and the last page are
+    also written at 120 dpi to docs/img/report-<kind>.png and report-<kind>-last.png, the pictures
+    docs/reports.md shows beside the standard's layout."""
     if shutil.which("pdftoppm") is None:
         return
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -85,14 +86,15 @@ def save_first_page(pdf: bytes, kind: str, tmp_path) -> None:
     subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(source),
                     str(ARTIFACTS / f"report-{kind}")], check=True, capture_output=True)
     if os.environ.get("DOCS_IMAGES") == "1":
-        out = Path(__file__).resolve().parent.parent / "docs" / "img" / f"report-{kind}"
-        out.parent.mkdir(exist_ok=True)
-        subprocess.run(["pdftoppm", "-png", "-r", "120", "-f", "1", "-l", "1", "-singlefile", str(source), str(out)],
-                       check=True, capture_output=True)
         from PIL import Image
 
-        with Image.open(f"{out}.png") as page:  # 32 colours: black, greys and the red, a fraction of the bytes
-            page.convert("RGB").quantize(32).save(f"{out}.png", optimize=True)
+        last = len(PdfReader(io.BytesIO(pdf)).pages)
+        for page_number, suffix in ((1, ""), (last, "-last"))[:2 if last_page else 1]:
+            out = Path(__file__).resolve().parent.parent / "docs" / "img" / f"report-{kind}{suffix}"
+            subprocess.run(["pdftoppm", "-png", "-r", "120", "-f", str(page_number), "-l", str(page_number), "-singlefile",
+                            str(source), str(out)], check=True, capture_output=True)
+            with Image.open(f"{out}.png") as page:  # 32 colours: black, greys and the red, a fraction of the bytes
+                page.convert("RGB").quantize(32).save(f"{out}.png", optimize=True)
 
 
 def rss_reset() -> int | None:
@@ -542,7 +544,7 @@ def test_rare_characters_in_names_print_as_themselves(region, office, tmp_path):
         assert RARE_PLACE in text, kind
         if kind == "walkthrough":
             assert RARE_NAME in text and "镕珺社区居民证明开具" in text
-            save_first_page(pdf, "rare-names", tmp_path)
+            save_first_page(pdf, "rare-names", tmp_path, last_page=False)
         assert_fonts_embedded(pdf, tmp_path)
 
     # The check can fail: a character the fonts do not have (U+4DB6, after GB18030-2005's Extension A) is
