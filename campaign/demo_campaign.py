@@ -49,7 +49,7 @@ from findings.models import Finding, FindingStatus, Report, ReportKind
 from findings.reports import actions as report_actions
 from findings.workdays import add_working_days
 from inspections import actions as walk_actions
-from inspections.checklists import current_template, questions_for
+from inspections.checklists import founding_questions, questions_for
 from inspections.models import Walkthrough
 from inspections.queries import walkthrough_proposals
 from services import certificates
@@ -283,9 +283,9 @@ class Plan:
     def _plan_findings(self, walk: WalkPlan, at_least: int = 0) -> None:
         rng, row = self.rng, self.items[walk.item]
         online = walk.channel in ("online", "both")
-        # The mode's checklist in force, which the walkthrough is planned with; the story has words for its codes.
-        candidates = [q.code for q in questions_for(current_template(walk.mode)) if q.code in story.QUESTION_PROBLEMS
-                      and (online or q.code not in ("sim_online_smooth", "acc_online_from_login"))]
+        # The founding notice's questions (version 1, which a new database walks with): the story has words for them.
+        candidates = [q.code for q in founding_questions(walk.mode)
+                      if online or q.code not in ("sim_online_smooth", "acc_online_from_login")]
         walk.problems = rng.sample(candidates, k=min(max(at_least, _pick(rng, PROBLEMS)), len(candidates)))
         if rng.random() < 0.4:
             options = ["materials", "steps"]
@@ -304,7 +304,7 @@ class Plan:
             walk.free = rng.choice(free)
         context = self.context(walk)
         filed_at = walk.start_at + datetime.timedelta(minutes=rng.randint(90, 150))
-        questions = {q.code: q for q in questions_for(current_template(walk.mode))}
+        questions = {q.code: q for q in founding_questions(walk.mode)}
         for code in walk.problems:
             title, note, measures, ledger = rng.choice(story.QUESTION_PROBLEMS[code])
             walk.findings.append(self._finding(

@@ -36,6 +36,13 @@ def _founding_questions() -> dict[str, list[tuple]]:
     return importlib.import_module("inspections.migrations.0008_checklist_version_one").QUESTIONS
 
 
+def founding_questions(mode: str) -> list[ChecklistQuestion]:
+    """Version 1 of the mode as unsaved questions, without asking the database (the demo campaign plans with it)."""
+    return [ChecklistQuestion(code=code, section_zh=section_zh, section_en=section_en, text_zh=text_zh, text_en=text_en,
+                              category=category, order=(n + 1) * 10)
+            for n, (code, section_zh, section_en, text_zh, text_en, category) in enumerate(_founding_questions()[mode])]
+
+
 def _version_one(mode: str) -> ChecklistTemplate:
     """The founding notice's questions as version 1, when the database has no version of the mode at all
     (the migration writes it; a flushed database, as after a transactional test, has none)."""
@@ -43,11 +50,10 @@ def _version_one(mode: str) -> ChecklistTemplate:
         template, created = ChecklistTemplate.objects.get_or_create(mode=mode, version=1,
                                                                    defaults={"note": "《走流程》通知所列检查内容"})
         if created:
-            ChecklistQuestion.objects.bulk_create([
-                ChecklistQuestion(template=template, code=code, section_zh=section_zh, section_en=section_en, text_zh=text_zh,
-                                  text_en=text_en, category=category, order=(n + 1) * 10)
-                for n, (code, section_zh, section_en, text_zh, text_en, category) in enumerate(_founding_questions()[mode])
-            ])
+            questions = founding_questions(mode)
+            for q in questions:
+                q.template = template
+            ChecklistQuestion.objects.bulk_create(questions)
     return template
 
 
