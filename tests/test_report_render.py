@@ -35,7 +35,8 @@ from inspections.models import Mode, Status, Walkthrough
 from services.models import Material, Step
 from tests.conftest import ARTIFACTS, make_item, make_user
 
-NUMBER = "池营商办〔2026〕12号"
+# As the worker would print them (REPORT_NUMBER_FORMATS): the notice and the bulletin have their own 代字.
+NUMBERS = {"department": "池营商办〔2026〕2号", "bulletin": "池营商办通〔2026〕3号"}
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -46,7 +47,7 @@ def report_input(kind, *, findings=None, walkthroughs=None, walkthrough=None, de
         kind=kind, findings=Finding.objects.all() if findings is None else findings,
         walkthroughs=Walkthrough.objects.all() if walkthroughs is None else walkthroughs,
         walkthrough=walkthrough, department=department, period_start=period_start, period_end=period_end,
-        number=NUMBER if kind in ("department", "bulletin") else "", issued_on=timezone.localdate(),
+        number=NUMBERS.get(kind, ""), issued_on=timezone.localdate(),
     )
 
 
@@ -272,7 +273,7 @@ def test_rectification_notice(campaign, department_a, tmp_path):
     pdf = render_pdf(report_input("department", department=department_a))
     save_first_page(pdf, "department", tmp_path)
     text = pdf_text(pdf)
-    for expected in ["池州市创建一流营商环境工作领导小组办公室文件", "整改通知书", "市市场监督管理局：", NUMBER,
+    for expected in ["池州市创建一流营商环境工作领导小组办公室文件", "整改通知书", "市市场监督管理局：", NUMBERS["department"],
                      "附件：1．逾期未整改问题清单（1个）2．问题清单（1个）", "附件1逾期未整改问题清单", "附件2问题清单",
                      "抄送：市委办公室", "（印章）", "—1—", "—2—",
                      "企业设立登记未一次性告知所需材料，申请人往返两次", "已交办、尚未销号的问题1个",
@@ -309,7 +310,7 @@ def test_bulletin(campaign, tmp_path):
     median = (days[(len(days) - 1) // 2] + days[len(days) // 2]) / 2
     assert (len(findings), len(closed), planned, completed) == (6, 2, 3, 2)  # the old ones are outside the period
 
-    for expected in ["督查通报", NUMBER, "各县（区）人民政府，市直各有关单位：", f"本期共安排走流程{planned}次，已完成{completed}次",
+    for expected in ["督查通报", NUMBERS["bulletin"], "各县（区）人民政府，市直各有关单位：", f"本期共安排走流程{planned}次，已完成{completed}次",
                      f"本期共发现问题{len(findings)}个，已销号{len(closed)}个",
                      f"整改率{100 * len(closed) / len(not_dismissed):.1f}%", f"中位用时为{median:.1f}个工作日",
                      "图1", "图2", "事项流程要素", "证明材料", "逾期未整改问题", "各单位排名",
