@@ -61,6 +61,9 @@ def certificate_file_finding(request):
         return redirect(back)
     if request.POST.get("confirm") != "1":
         problem.filed_departments = filed_departments(problem)
+        if problem.filed:  # nothing left to ask about
+            messages.info(request, _("This problem was already filed for every department involved."))
+            return redirect(back)
         departments = [{"name": node.department, "item": node, "filed": pk in problem.filed_departments}
                        for pk, node in problem.departments().items()]
         return render(request, "findings/certificate_file_confirm.html", {

@@ -384,6 +384,8 @@ def test_filing_asks_first_and_files_once_per_department_after_confirming(client
         assert done.status_code == 302
     assert sorted(Finding.objects.values_list("department_id", flat=True)) == sorted([department_a.pk, department_b.pk])
 
+    # asked again when every department has it: nothing to ask, back to the page
+    assert client.post(reverse("certificate-file-finding"), {"problem": four}).status_code == 302
     # asked again once one department has it: only the other is still to file
     Finding.objects.filter(department=department_b).delete()
     page = client.post(reverse("certificate-file-finding"), {"problem": four}).content.decode()
