@@ -5,7 +5,7 @@ from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import OfficeManaged
@@ -156,19 +156,19 @@ class ChecklistTemplateAdmin(OfficeManaged, admin.ModelAdmin):
 
     def response_add(self, request, obj, post_url_continue=None):
         created = request._checklist_created
-        self.message_user(request, _t("Saved as version %(version)s of “%(mode)s”; walkthroughs planned from now on use it.")
+        self.message_user(request, gettext("Saved as version %(version)s of “%(mode)s”; walkthroughs planned from now on use it.")
                           % {"version": created.version, "mode": Mode(created.mode).label}, messages.SUCCESS)
         return self._back(request, obj)
 
     def response_change(self, request, obj):
         created = request._checklist_created
         if created is None:
-            self.message_user(request, _t("Nothing was changed, so no new version was made."), messages.INFO)
+            self.message_user(request, gettext("Nothing was changed, so no new version was made."), messages.INFO)
             return self._back(request, obj)
         source = ChecklistTemplate.objects.get(pk=request._checklist_source)
         self.message_user(
             request,
-            _t("Saved as version %(version)s of “%(mode)s”; walkthroughs planned from now on use it. Version %(old)s "
+            gettext("Saved as version %(version)s of “%(mode)s”; walkthroughs planned from now on use it. Version %(old)s "
                "stays as it was for the walkthroughs walked with it.")
             % {"version": created.version, "mode": Mode(created.mode).label, "old": source.version},
             messages.SUCCESS)

@@ -10,7 +10,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from pypdf import PdfReader
 
 from accounts.models import Role
@@ -182,9 +181,7 @@ def test_required_questions_are_answered_before_completing(leader_a, item_a, off
     walk = start(plan(item_a, leader_a, mode="accompany"), leader_a)
     c = login(leader_a)
     page = c.get(reverse("walkthrough-detail", args=[walk.pk])).content.decode()
-    hint = ngettext("%(n)s required question is still unanswered; the walkthrough is completed once it is answered.",
-                    "%(n)s required questions are still unanswered; the walkthrough is completed once they are answered.",
-                    1) % {"n": 1}
+    hint = _("Required questions still unanswered: %(n)s. Answer them before completing the walkthrough.") % {"n": 1}
     assert _("Required answer") in page and hint in page
     response = c.post(reverse("walkthrough-transition", args=[walk.pk, "completed"]), {"from": "in_progress"}, follow=True)
     messages = [str(m) for m in response.context["messages"]]
@@ -310,3 +307,17 @@ def test_the_migration_gives_existing_walkthroughs_version_one(department_a):
     assert (walk.checklist.mode, walk.checklist.version) == ("inspect", 1)
     assert len(questions_for(walk)) == 19 and questions_for(walk)[0].text_zh == "要件数量"
     assert ChecklistTemplate.objects.count() == 4 and ChecklistAnswer.objects.count() == 0
+
+
+def test_questions_in_english_fall_back_to_chinese(leader_a, item_a, office):
+    checklists.version_create(mode="simulate", actor=office, questions=[
+        {"code": "sim_materials", "section_zh": "模拟办件（体验办）", "section_en": "Simulated case",
+         "text_zh": NEW, "text_en": "", "category": "excess_materials"},
+        {"code": "sim_steps", "section_zh": "模拟办件（体验办）", "section_en": "Simulated case",
+         "text_zh": "环节能否再减？", "text_en": "Could a step go?", "category": "excess_steps"}])
+    walk = plan(item_a, leader_a)
+    api = api_client(leader_a)
+    english = api.get(f"/api/v1/walkthroughs/{walk.pk}/answers/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert [(r["text"], r["section"]) for r in english] == [(NEW, "Simulated case"), ("Could a step go?", "Simulated case")]
+    chinese = api.get(f"/api/v1/walkthroughs/{walk.pk}/answers/").json()
+    assert [r["text"] for r in chinese] == [NEW, "环节能否再减？"]
