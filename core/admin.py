@@ -48,6 +48,10 @@ class YearFilter(admin.SimpleListFilter):
         return queryset.filter(day__year=int(self.value())) if self.value() and self.value().isdigit() else queryset
 
 
+def _changing(days):
+    workdays.calendar_changing.send(sender=CalendarDay, days=days)
+
+
 def _changed(days):
     workdays.calendar_changed.send(sender=CalendarDay, days=days)
 
@@ -56,6 +60,7 @@ def _mark(kind: str, label):
     def action(modeladmin, request, queryset):
         with transaction.atomic():
             days = list(queryset.values_list("day", flat=True))
+            _changing(days)
             updates = {"kind": kind, "workday": kind in WORKING_KINDS, "source": DaySource.OFFICE}
             if kind in (DayKind.WEEKDAY, DayKind.WEEKEND):
                 for day in days:  # "as the week goes": the kind follows the weekday, the name goes
@@ -95,17 +100,21 @@ class CalendarDayAdmin(OfficeOnly, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         with transaction.atomic():
             obj.source = DaySource.OFFICE  # a refill from the package keeps it
+            _changing([obj.day])
             super().save_model(request, obj, form, change)
             _changed([obj.day])
 
     def delete_model(self, request, obj):
+        day = obj.day  # the deletion sets the primary key to None
         with transaction.atomic():
+            _changing([day])
             super().delete_model(request, obj)
-            _changed([obj.day])
+            _changed([day])
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             days = list(queryset.values_list("day", flat=True))
+            _changing(days)
             super().delete_queryset(request, queryset)
             _changed(days)
 

@@ -25,8 +25,10 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
-# Sent (inside the writing transaction) after the calendar's days changed, with ``days``: the
-# dates changed, or None for "many". The findings app recounts its days-to-close figures.
+# Sent inside the writing transaction, before and after days of the calendar change, with
+# ``days``: the dates, or None for "many" (only after). The findings app keeps its days-to-close
+# figures exact with them (findings/tally.py: calendar_changing, calendar_edited).
+calendar_changing = Signal()
 calendar_changed = Signal()
 
 PACKAGE = "chinesecalendar"

@@ -207,8 +207,9 @@ def _pg_uninstall(source: Source) -> list[str]:
 
 # --- SQLite: row triggers -------------------------------------------------------------------------
 
-def _sqlite_add(source: Source, row: str, *, city: bool, scan: str = "") -> str:
-    """The upsert of the counts of ``row`` (NEW in a trigger; every row with ``scan``)."""
+def _sqlite_add(source: Source, row: str, *, city: bool, scan: str = "", sign: int = 1) -> str:
+    """The upsert of the counts of ``row`` (NEW in a trigger; every row with ``scan``); ``sign=-1``
+    takes them off instead (rows counted before: ``shift_closedays``)."""
     month = _alias(source.month_sqlite, row)
     department = "NULL" if city else f"{row}.department_id"
     selects = [f"SELECT {department} AS department_id, {month} AS month, '{name}' AS dimension, {value} AS value, "
@@ -218,12 +219,16 @@ def _sqlite_add(source: Source, row: str, *, city: bool, scan: str = "") -> str:
         return ""
     return f"""
         INSERT INTO {TABLE} ({COLUMNS})
-        SELECT department_id, month, dimension, value, count(*), {', '.join(f'sum({c})' for c in _SUMS)}
+        SELECT department_id, month, dimension, value, {_signed('count(*)', sign)}, {', '.join(_signed(f'sum({c})', sign) for c in _SUMS)}
         FROM ({" UNION ALL ".join(selects)}) AS d
         WHERE value IS NOT NULL
         GROUP BY 3, 1, 2, 4
         {_ON_CONFLICT[city]} DO UPDATE SET {_ADD_SQLITE};
     """
+
+
+def _signed(sql: str, sign: int) -> str:
+    return sql if sign == 1 else f"{sign} * {sql}"
 
 
 def _sqlite_subtract(source: Source, *, city: bool) -> str:
@@ -375,10 +380,56 @@ def rebuild(dimensions: tuple[str, ...] | None = None) -> int:
         return cursor.fetchone()[0]
 
 
+def _calendar_source() -> Source:
+    findings = _findings()
+    return replace(findings, dimensions=tuple(d for d in findings.dimensions if d.name == "closedays"))
+
+
+def _shift_closedays(days, sign: int) -> None:
+    """Add (``sign=1``) or take off (-1) the days-to-close counts of the closed findings whose
+    span (filing date, closing date] reaches the days' range, as the calendar now says."""
+    source, vendor = _calendar_source(), connection.vendor
+    first, last = min(days).isoformat(), max(days).isoformat()
+    literal = (lambda d: f"DATE '{d}'") if vendor == "postgresql" else (lambda d: f"'{d}'")
+    where = (f"status = 'closed' AND closed_at IS NOT NULL AND {local_date_sql(vendor, 'created_at')} < {literal(last)} "
+             f"AND {local_date_sql(vendor, 'closed_at')} >= {literal(first)}")
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            if sign < 0:  # writers wait until the edit commits: none is counted by the old calendar after this
+                cursor.execute(f"LOCK TABLE {source.table} IN SHARE MODE")
+            rows = f"SELECT {', '.join(source.columns)}, {sign} AS sign FROM {source.table} WHERE {where}"
+            for city in (False, True):
+                cursor.execute(_pg_apply(source, rows, city=city))
+        else:
+            for city in (False, True):
+                cursor.execute(_sqlite_add(source, "r", city=city, sign=sign,
+                                           scan=f"FROM {source.table} AS r WHERE {_alias_columns(where)}"))
+
+
+def _alias_columns(where: str) -> str:
+    return re.sub(r"\b(status|closed_at|created_at)\b", r"r.\1", where)
+
+
+def _kept() -> bool:
+    return connection.vendor in _VENDORS and TABLE in connection.introspection.table_names()
+
+
+def calendar_changing(days=None) -> None:
+    """Days of the working calendar are about to change (core/workdays.py sends
+    ``calendar_changing`` inside the writing transaction): the closed findings whose span reaches
+    them are taken off the days-to-close counts, to be added back by ``calendar_edited``."""
+    if days and _kept():
+        _shift_closedays(days, -1)
+
+
 def calendar_edited(days=None) -> None:
-    """The working calendar changed (core/workdays.py sends ``calendar_changed`` inside the writing
-    transaction): recount the days to close, in that transaction, so the tally stays exact. A
-    calendar is edited a few times a year; the recount reads the closed findings once."""
-    if connection.vendor not in _VENDORS or TABLE not in connection.introspection.table_names():
+    """The working calendar changed (``calendar_changed``, in the same transaction): the findings
+    taken off by ``calendar_changing`` are counted again by the new calendar — only the findings
+    whose span reaches the days, so an edit in the admin costs little however big the campaign.
+    A change of many days (``days`` None: a refill) recounts all the days to close."""
+    if not _kept():
         return
-    rebuild(dimensions=("closedays",))
+    if days is None:
+        rebuild(dimensions=("closedays",))
+    elif days:
+        _shift_closedays(days, 1)

@@ -231,7 +231,7 @@ def city_closedays() -> dict:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_days_to_close_are_working_days_and_an_edit_keeps_the_tally_exact(calendar, client, office, department_a):
+def test_days_to_close_are_working_days_and_an_edit_keeps_the_tally_exact(calendar, client, office, department_a, department_b):
     """Filed on 29 September 2026, closed on 12 October: 5 working days (13 calendar days), in the
     tally, the dashboard's median and the bulletin's; an office edit of a day inside recounts."""
     _closed(office, department_a, D(2026, 9, 29), D(2026, 10, 12))
@@ -262,6 +262,20 @@ def test_days_to_close_are_working_days_and_an_edit_keeps_the_tally_exact(calend
     client.post(reverse("admin:core_calendarday_changelist"), {"action": "mark_weekday", "_selected_action": ["2026-10-09", "2026-10-07"]})
     assert workdays.is_working_day(D(2026, 10, 7))
     assert city_closedays() == {"6": 1, "2": 2}  # 7–9 Oct working: 30 Sept → 8 Oct is 2, 9 → 12 Oct still 2
+    assert stored() == recount()
+
+    # a day deleted (the make-up Saturday falls back to a weekend), a day added in a year not filled,
+    # findings of another department and across the year's end: each edit keeps the tally exact
+    _closed(office, department_b, D(2026, 10, 9), D(2026, 10, 12))
+    _closed(office, department_b, D(2026, 12, 30), D(2027, 1, 5))  # 31 Dec, 1 (元旦? not filled), 4, 5 Jan
+    assert stored() == recount()
+    response = client.post(reverse("admin:core_calendarday_delete", args=["2026-10-10"]), {"post": "yes"})
+    assert response.status_code == 302 and not CalendarDay.objects.filter(day=D(2026, 10, 10)).exists()
+    assert not workdays.is_working_day(D(2026, 10, 10))
+    assert stored() == recount()
+    response = client.post(reverse("admin:core_calendarday_add"), {"day": "2027-01-01", "kind": "holiday", "name": "元旦"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert workdays.working_days_between(D(2026, 12, 30), D(2027, 1, 5)) == 3
     assert stored() == recount()
 
 
