@@ -337,3 +337,14 @@ def test_a_list_reads_the_calendar_once(calendar, django_assert_num_queries):
         assert cal.is_working_day(D(2026, 10, 10)) and not cal.is_working_day(D(2026, 10, 3))
     assert counts[:3] == [5, 6, 7]  # to 12, 13 and 14 October
     assert cal.working_days_between(D(2026, 9, 29), D(2026, 12, 1)) == workdays.working_days_between(D(2026, 9, 29), D(2026, 12, 1))
+
+
+@pytest.mark.parametrize("url", ["admin:core_calendarday_changelist", "admin:core_calendaryear_changelist",
+                                 "admin:core_calendaryear_add"])
+def test_the_calendar_is_the_office_s_even_for_a_staff_member_of_a_department(calendar, client, leader_a, office, url):
+    leader_a.is_staff = True
+    leader_a.save()
+    client.force_login(leader_a)
+    assert client.get(reverse(url)).status_code == 403
+    client.force_login(office)
+    assert client.get(reverse(url)).status_code == 200
