@@ -56,7 +56,7 @@ def one(what: str, rows: int, trace: bool) -> dict:
     ids = list(Finding.objects.order_by("created_at", "id").values_list("id", flat=True)[:rows])
     data = ReportInput(kind="ledger", findings=Finding.objects.filter(pk__in=ids), walkthroughs=Walkthrough.objects.none(),
                        walkthrough=None, department=None, period_start=None, period_end=None,
-                       number="池营商办〔2026〕1号", issued_on=timezone.localdate())
+                       number="", issued_on=timezone.localdate())
     html = None
     if what == "bare":
         # The same rows, read and formatted before the clock starts: only WeasyPrint is timed.

@@ -25,7 +25,7 @@ class ReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = Report
         fields = ["id", "kind", "status", "progress", "error", "created_at", "finished_at", "download_url",
-                  "walkthrough", "department", "period_start", "period_end"]
+                  "walkthrough", "department", "period_start", "period_end", "number", "issued_on"]
         read_only_fields = fields
 
     def get_download_url(self, report) -> str | None:
