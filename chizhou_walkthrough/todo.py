@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from accounts.queries import is_office
+from core import workdays
 from findings import queries as finding_queries
 from findings.models import FindingStatus
 from inspections import queries as walk_queries
@@ -63,25 +64,22 @@ def _week(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     return monday, monday + datetime.timedelta(days=6)
 
 
-def working_days_after(start: datetime.date, end: datetime.date) -> int:
-    """Working days (Monday to Friday; public holidays are not modelled) after ``start`` up to and
-    including ``end``; 0 when ``end`` is not after ``start``."""
-    if end <= start:
-        return 0
-    weeks, rest = divmod((end - start).days, 7)
-    tail = sum(1 for i in range(1, rest + 1) if (start + datetime.timedelta(days=weeks * 7 + i)).weekday() < 5)
-    return weeks * 5 + tail
+def working_days_after(start: datetime.date, end: datetime.date, days_calendar=None) -> int:
+    """Working days by the holiday calendar (core/workdays.py) after ``start`` up to and including
+    ``end``; 0 when ``end`` is not after ``start``. ``days_calendar``: a ``core.workdays.Calendar`` read
+    once for a list."""
+    return (days_calendar or workdays).working_days_between(start, end)
 
 
-def deadline_state(due: datetime.date | None, today: datetime.date) -> dict:
+def deadline_state(due: datetime.date | None, today: datetime.date, days_calendar=None) -> dict:
     """How a deadline stands today, in working days: ``{"kind": "left"|"today"|"late"|"none", "days": n}``."""
     if due is None:
         return {"kind": "none", "days": 0}
     if due == today:
         return {"kind": "today", "days": 0}
     if due > today:
-        return {"kind": "left", "days": working_days_after(today, due)}
-    return {"kind": "late", "days": working_days_after(due, today)}
+        return {"kind": "left", "days": working_days_after(today, due, days_calendar)}
+    return {"kind": "late", "days": working_days_after(due, today, days_calendar)}
 
 
 def _finding_counts(user, today: datetime.date, *statuses: str, overdue: bool = False, within: Q | None = None) -> dict[str, int]:
@@ -180,8 +178,10 @@ def liaison_todo(user, today: datetime.date) -> dict:
         .select_related("service_item")
         .order_by("-sent_back", F("due_date").asc(nulls_last=True), "id")[:LIAISON_ROWS]
     )
+    dues = [f.due_date for f in rows if f.due_date] + [today]
+    days_calendar = workdays.Calendar(min(dues), max(dues))  # one query for the rows' deadlines
     for finding in rows:
-        finding.deadline = deadline_state(finding.due_date, today)
+        finding.deadline = deadline_state(finding.due_date, today, days_calendar)
     lines = [
         Line("rectifying", _("Findings to rectify"), findings[FindingStatus.RECTIFYING],
              _url("finding-list", status=FindingStatus.RECTIFYING)),

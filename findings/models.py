@@ -296,7 +296,7 @@ class NotificationEvent(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned for rectification")
     REJECTED = "rejected", _("Rectification sent back")
     SUBMITTED = "submitted", _("Submitted for verification")
-    DUE_SOON = "due_soon", _("Deadline in three days")
+    DUE_SOON = "due_soon", _("Deadline within three working days")
     OVERDUE = "overdue", _("Deadline passed")
     APPEALED = "appealed", _("Appeal filed")
     UPHELD = "upheld", _("Appeal turned down")

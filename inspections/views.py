@@ -172,6 +172,8 @@ def _context(request, walkthrough, **extra):
         "observed_form": ObservedForm(instance=walkthrough),
         "declared_materials": len(item.materials.all()),
         "declared_steps": len(item.steps.all()),
+        # the elapsed working days in the unit of the item's limit (calendar days span holidays)
+        "elapsed_in_unit": queries.elapsed_in_limit_unit(walkthrough),
         "evidence_max_bytes": settings.EVIDENCE_MAX_BYTES,
         **extra,
     }

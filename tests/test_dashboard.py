@@ -11,11 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.workdays import add_working_days
 from findings.dashboard import Filters, dashboard_figures
 from findings.models import Finding
 from inspections.models import Walkthrough
 from services.models import Department, Region
 from tests.conftest import make_item
+from tests.test_tally import working_days
 
 STATUSES = ["open", "rectifying", "submitted", "closed", "dismissed"]
 
@@ -78,10 +80,13 @@ def test_figures_equal_independent_counts(office, city):
 
 
 def test_median_days_to_close(office, department_a):
+    """Working days by the calendar (core/workdays.py): closed 1, 3 and 10 working days after filing."""
     now = timezone.now()
+    today = timezone.localdate()
     for days in (1, 3, 10):
+        closed = add_working_days(today, days)
         Finding.objects.create(department=department_a, category="hotline", title="x", status="closed", created_by=office,
-                               closed_at=now + datetime.timedelta(days=days))
+                               closed_at=now + datetime.timedelta(days=(closed - today).days))
     assert dashboard_figures(scope_department_id=None, filters=Filters())["totals"]["median_days"] == pytest.approx(3, abs=0.1)
 
 
@@ -215,8 +220,9 @@ def test_any_period_counts_what_a_recount_does(office, city, period):
         mine = [f for f in rows if f.department_id == dept.pk]
         got = by_dept.get(dept.pk, {"findings": 0, "closed": 0})
         assert (got["findings"], got["closed"]) == (len(mine), sum(f.status == "closed" for f in mine)), dept.name
-    durations = sorted((f.closed_at - f.created_at).total_seconds() / 86400 for f in rows if f.status == "closed")
-    if durations:  # the tally keeps whole days: the median is the middle finding's, within a day
+    durations = sorted(working_days(timezone.localtime(f.created_at).date(), timezone.localtime(f.closed_at).date())
+                       for f in rows if f.status == "closed")
+    if durations:  # working days by the calendar: the median is the middle finding's, within a day
         assert figures["totals"]["median_days"] == pytest.approx(durations[len(durations) // 2], abs=1)
     else:
         assert figures["totals"]["median_days"] is None

@@ -287,6 +287,7 @@ def _load_and_check() -> None:
     assert (dict(Finding.objects.values_list("pk", "version")), dict(Walkthrough.objects.values_list("pk", "updated_at"))) == versions
 
 
+@pytest.mark.django_db
 def test_the_demo_campaign_is_planned_the_same_every_time():
     """Deterministic: the same day gives the same campaign (seeded), so a run is reproducible."""
     from campaign.demo_campaign import Plan

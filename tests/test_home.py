@@ -232,6 +232,7 @@ def test_the_liaison_sees_sent_back_first_then_by_deadline_in_working_days(clien
     assert "工作日" in html and "别的部门" not in html
 
 
+@pytest.mark.django_db  # the working days come from the holiday calendar (core/workdays.py)
 def test_working_days():
     friday = datetime.date(2026, 11, 27)
     monday = datetime.date(2026, 11, 30)

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='event',
-            field=models.CharField(choices=[('assigned', 'Assigned for rectification'), ('rejected', 'Rectification sent back'), ('submitted', 'Submitted for verification'), ('due_soon', 'Deadline in three days'), ('overdue', 'Deadline passed'), ('appealed', 'Appeal filed'), ('upheld', 'Appeal turned down'), ('accepted', 'Appeal accepted')], max_length=16, verbose_name='event'),
+            field=models.CharField(choices=[('assigned', 'Assigned for rectification'), ('rejected', 'Rectification sent back'), ('submitted', 'Submitted for verification'), ('due_soon', 'Deadline within three working days'), ('overdue', 'Deadline passed'), ('appealed', 'Appeal filed'), ('upheld', 'Appeal turned down'), ('accepted', 'Appeal accepted')], max_length=16, verbose_name='event'),
         ),
         migrations.AddIndex(
             model_name='findingtransition',

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.template.loader import get_template, render_to_string
 from django.utils import dateformat, timezone, translation
 from django.utils.formats import date_format, get_format
@@ -35,6 +35,7 @@ from PIL import Image, ImageOps
 
 from inspections.checklists import questions_for, sections_for
 from inspections.models import Answer, Mode, Status
+from inspections.queries import elapsed_in_limit_unit
 
 from core.categories import GROUP_OF, Category, CategoryGroup
 from ..models import FindingStatus, Severity
@@ -282,8 +283,9 @@ def _walkthrough_context(data: ReportInput, progress: Progress) -> dict:
         for section, questions in sections_for(w)
     ]
     elapsed = None
+    in_unit = elapsed_in_limit_unit(w)  # a calendar-day limit is compared in calendar days
     if w.elapsed_days is not None:
-        elapsed = f"{w.elapsed_days}个工作日"
+        elapsed = f"{w.elapsed_days}个工作日" + (f"（{in_unit}个自然日）" if item.limit_unit == "calendar_days" else "")
     elif w.elapsed_minutes is not None:
         hours, minutes = divmod(w.elapsed_minutes, 60)
         elapsed = f"{hours}小时{minutes}分钟" if hours else f"{minutes}分钟"
@@ -293,7 +295,7 @@ def _walkthrough_context(data: ReportInput, progress: Progress) -> dict:
         ("申请材料（件）", w.declared_materials, w.observed_materials, _exceeds(w.observed_materials, w.declared_materials)),
         ("到现场次数（次）", item.max_visits, w.observed_visits, _exceeds(w.observed_visits, item.max_visits)),
         ("办理环节（个）", w.declared_steps, w.observed_steps, _exceeds(w.observed_steps, w.declared_steps)),
-        (_("Time limit"), promised, elapsed, _exceeds(w.elapsed_days, item.promised_limit_days)),
+        (_("Time limit"), promised, elapsed, _exceeds(in_unit, item.promised_limit_days)),
         (_("queue minutes"), None, w.queue_minutes, False),
     ]
     findings = (data.findings.filter(walkthrough=w).select_related("service_item")

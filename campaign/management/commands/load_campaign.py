@@ -25,6 +25,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from core.categories import Category
 from findings.models import Comment, Finding, FindingTransition
+from inspections.checklists import current_template
 from inspections.models import Walkthrough
 from services.models import Department, Region, ServiceItem
 
@@ -155,12 +156,14 @@ class Command(BaseCommand):
         weights = self.zipf(len(depts))
         rng = self.rng
         chosen = rng.choices(depts, weights=weights, k=n)
+        checklists = {mode: current_template(mode).pk for mode in MODES}  # walked with the checklist in force
         rows = []
         for dept in chosen:
             day = self.today - datetime.timedelta(days=rng.randrange(365))
+            mode = rng.choice(MODES)
             rows.append(Walkthrough(service_item_id=rng.choice(items[dept]), department_id=dept, leader_id=users["leader"][dept],
-                                    planned_by_id=users["office"][0], mode=rng.choice(MODES), scheduled_for=day,
-                                    status="completed", observed_materials=rng.randrange(1, 12)))
+                                    planned_by_id=users["office"][0], mode=mode, checklist_id=checklists[mode],
+                                    scheduled_for=day, status="completed", observed_materials=rng.randrange(1, 12)))
         Walkthrough.objects.bulk_create(rows, batch_size=self.batch)
         # auto_now stamps "now"; spread the times over the year like the schedule.
         with connection.cursor() as cur:
