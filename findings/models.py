@@ -271,6 +271,46 @@ class Report(models.Model):
         return f"{self.get_kind_display()} #{self.pk}"
 
 
+class ReportPart(models.Model):
+    """One piece of a chunked report (the ledger): a run of rows rendered to its own PDF by a worker
+    task, or — ``role`` "join" — the last step, which joins the pieces into the report's one PDF.
+
+    The pieces are made when the report's run starts (``findings.reports.actions.ledger_plan``);
+    each has its own ``attempts`` (at most ``REPORT_MAX_ATTEMPTS``), so a piece that fails is
+    rendered again alone. ``finding_ids`` are its rows in the ledger's order, fixed when planned;
+    ``starts`` the departments whose first row is in this piece ([name, row number] each) and
+    ``anchors`` the page (from 0, within the piece) where each of them starts.
+    """
+
+    CHUNK = "chunk"
+    JOIN = "join"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="parts")
+    index = models.PositiveIntegerField()
+    role = models.CharField(max_length=8, default=CHUNK)
+    first_row = models.PositiveIntegerField(default=1)
+    finding_ids = models.JSONField(default=list, blank=True)
+    starts = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=8, choices=ReportStatus.choices, default=ReportStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    pdf = models.FileField(upload_to="reports/parts/", blank=True, max_length=200)
+    page_count = models.PositiveIntegerField(default=0)
+    anchors = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["report", "index"]
+        constraints = [models.UniqueConstraint(fields=["report", "index"], name="report_part_unique")]
+        indexes = [models.Index(fields=["status", "started_at"], name="report_part_unfinished",
+                                condition=Q(status__in=["pending", "running"]))]
+
+    def __str__(self) -> str:
+        return f"{self.report} part {self.index}"
+
+
 class DocumentNumber(models.Model):
     """The counter of 发文字号 for one issuer, document kind and year: ``last`` is the serial of the
     last document issued. Taken by ``findings.reports.numbers.document_number_take`` inside the

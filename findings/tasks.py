@@ -81,3 +81,25 @@ def reports_sweep() -> int:
 @shared_task
 def weekly_bulletin() -> int:
     return actions.weekly_bulletin().pk
+
+
+class ReportPartTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        if isinstance(exc, TimeLimitExceeded):  # as ReportTask: the piece's attempt failed
+            part_id = args[0] if args else kwargs.get("part_id")
+            if part_id is not None:
+                actions.part_timed_out(part_id=part_id)
+        super().on_failure(exc, task_id, args, kwargs, einfo)
+
+
+@shared_task(base=ReportPartTask, bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+def report_part_render(self, part_id: int) -> bool:
+    """Thin: one piece of a ledger (or its join). An error retries this piece alone, with backoff,
+    while it has runs left (``REPORT_MAX_ATTEMPTS``); then the piece and its report are failed."""
+    try:
+        return actions.report_part_render(part_id=part_id)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries or not actions.part_may_retry(part_id=part_id):
+            actions.part_fail(part_id=part_id, error=f"{type(exc).__name__}: {exc}")
+            raise
+        raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc

@@ -149,6 +149,9 @@ REPORT_COPY_TO = env.str("REPORT_COPY_TO", default="市委办公室，市人大�
 REPORT_PRINTER = env.str("REPORT_PRINTER", default="")
 # Runs of one report (killed, timed out, or failed) before it is marked failed with the reason.
 REPORT_MAX_ATTEMPTS = env.int("REPORT_MAX_ATTEMPTS", default=3)
+# The ledger (整改台账) is rendered in pieces of at most this many rows, each a worker task of its own
+# (run in parallel by as many workers as there are), then joined into one PDF (docs/reports.md).
+REPORT_LEDGER_CHUNK_ROWS = env.int("REPORT_LEDGER_CHUNK_ROWS", default=500)
 # Appeals (申诉): a department may dispute a finding within this many working days of its assignment.
 APPEAL_WORKING_DAYS = env.int("APPEAL_WORKING_DAYS", default=5)
 # Webhooks: seconds between a failed delivery and its next attempt (then it is failed: about a day),
@@ -195,7 +198,12 @@ FILE_UPLOAD_HANDLERS = [
 CATALOG_IMPORT_MAX_BYTES = env.int("CATALOG_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Content-hashed names (css/site.3f2a….css) compressed ahead (gzip + brotli), from `collectstatic`:
+    # whitenoise serves a hashed name with "Cache-Control: max-age=315360000, public, immutable",
+    # so a phone keeps it for good and never revalidates it. With DEBUG on, names stay plain and
+    # files come from the source folders (no collectstatic needed to develop). STATICFILES_BACKEND
+    # switches it off (bench/walk_page.py measures the plain storage as "before" this way).
+    "staticfiles": {"BACKEND": env.str("STATICFILES_BACKEND", default="whitenoise.storage.CompressedManifestStaticFilesStorage")},
 }
 if env.str("S3_BUCKET", default=""):
     # S3-compatible storage for uploads and reports, shared by every machine (needs django-storages).

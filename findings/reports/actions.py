@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -30,7 +30,7 @@ from core.errors import ActionError
 from core.queue import enqueue
 from webhooks.events import Event, emit
 
-from ..models import Report, ReportKind, ReportStatus
+from ..models import Report, ReportKind, ReportPart, ReportStatus
 from . import queries
 from .data import ReportInput
 from .numbers import document_number_take, numbered
@@ -38,6 +38,7 @@ from .numbers import document_number_take, numbered
 log = logging.getLogger(__name__)
 
 RENDER_TASK = "findings.tasks.report_render_task"
+PART_TASK = "findings.tasks.report_part_render"
 
 # A run that has not finished this long after it started has lost its worker.
 STALE_AFTER = datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
@@ -191,6 +192,9 @@ def report_render(*, report_id: int) -> bool:
         return False
     report = Report.objects.select_related("walkthrough__service_item", "department").get(pk=report_id)
     Report.objects.filter(pk=report_id).update(data_stamp=queries.data_stamp(report))
+    if report.kind == ReportKind.LEDGER and getattr(settings, "REPORT_LEDGER_CHUNK_ROWS", 0) > 0:
+        ledger_plan(report)
+        return False  # the pieces' tasks make it; the join marks it done
     saved: list[tuple[object, str]] = []  # (storage, name) of the files this run wrote
     try:
         if numbered(report.kind):
@@ -312,7 +316,9 @@ def report_fail(*, report_id: int, error: str) -> None:
 def reports_sweep(*, now: datetime.datetime | None = None) -> int:
     """Queue again what was never queued, or lost its worker. Run by beat every minute."""
     now = now or timezone.now()
-    stale = Report.objects.filter(status=ReportStatus.RUNNING, started_at__lt=now - STALE_AFTER)
+    # A ledger made in pieces runs as long as its pieces take: its pieces are watched instead (below).
+    stale = Report.objects.filter(status=ReportStatus.RUNNING, started_at__lt=now - STALE_AFTER).exclude(
+        Exists(ReportPart.objects.filter(report=OuterRef("pk"))))
     # A lost run counts: a report whose every run was lost (its render kills the process) is failed.
     _fail_exhausted(stale, now=now)
     _fail_exhausted(Report.objects.filter(status=ReportStatus.PENDING), now=now)
@@ -323,7 +329,7 @@ def reports_sweep(*, now: datetime.datetime | None = None) -> int:
     queued = 0
     for report_id in list(waiting[:500]):
         queued += report_enqueue(report_id=report_id)
-    return queued
+    return queued + parts_sweep(now=now)
 
 
 def weekly_bulletin() -> Report:
@@ -336,3 +342,266 @@ def weekly_bulletin() -> Report:
                                                     department_id=None, period_start=start, period_end=end))
     with transaction.atomic():
         return _report_once(report)
+
+
+# --- the ledger in pieces ------------------------------------------------------------------------
+#
+# ``report_render`` claims a ledger and cuts it (``ledger_plan``) into pieces of at most
+# ``REPORT_LEDGER_CHUNK_ROWS`` rows (a ``ReportPart`` each, plus one "join" part) and queues them. Each
+# piece is a task of its own (``findings.tasks.report_part_render``), run by whichever worker takes
+# it, in parallel; a piece is claimed only while pending (a second message for it does nothing), has
+# its own attempts (``REPORT_MAX_ATTEMPTS``) and is retried alone. The piece that finishes last queues
+# the join (a conditional UPDATE: two finishing at once queue it once), which lays out the contents
+# page, joins the pieces with pypdf, stamps the page numbers, writes the xlsx and marks the report done.
+
+JOIN_PROGRESS = 90  # the pieces fill the bar from 5 to 90 %; the join the rest
+PART_FAILED = gettext_noop("Part %(part)d of %(parts)d of the ledger could not be made (%(n)d attempts): %(error)s")
+
+
+def ledger_plan(report: Report) -> int:
+    """Cut the ledger into pieces and queue them; returns the number of pieces.
+
+    Streams three columns of the rows; holds one piece's ids at a time. A department starts a new
+    piece when the current one is at least half full (cheap: the contents page then points at a
+    piece's first page more often). Run again (the report re-claimed), it queues what is unfinished.
+    """
+    from .render import ledger_plan_rows
+
+    size = max(1, settings.REPORT_LEDGER_CHUNK_ROWS)
+    with transaction.atomic():
+        if not ReportPart.objects.filter(report=report).exists():
+            issued_on = timezone.localdate()
+            Report.objects.filter(pk=report.pk).update(issued_on=issued_on, progress=5)
+            index, ids, starts, first_row, n, department = 0, [], [], 1, 0, None
+
+            def cut():
+                nonlocal index
+                ReportPart.objects.create(report=report, index=index, first_row=first_row, finding_ids=ids, starts=starts)
+                index += 1
+
+            for finding_id, department_id, name in ledger_plan_rows(report_input(report, issued_on=issued_on)):
+                n += 1
+                new_department = department_id != department
+                if ids and (len(ids) >= size or (new_department and len(ids) >= size // 2)):
+                    cut()
+                    ids, starts, first_row = [], [], n
+                if new_department:
+                    starts.append([name, n])
+                    department = department_id
+                ids.append(finding_id)
+            cut()  # the last piece (the only one, empty, when nothing matches: it says so)
+            ReportPart.objects.create(report=report, index=index, role=ReportPart.JOIN, first_row=n + 1)
+        waiting = list(ReportPart.objects.filter(report=report, role=ReportPart.CHUNK, status=ReportStatus.PENDING)
+                       .values_list("pk", flat=True))
+        transaction.on_commit(lambda: [part_enqueue(part_id=part_id) for part_id in waiting])
+        if not waiting:
+            transaction.on_commit(lambda: _join_when_ready(report.pk))
+    return len(waiting)
+
+
+def part_enqueue(*, part_id: int) -> bool:
+    if not enqueue(PART_TASK, part_id):
+        return False
+    ReportPart.objects.filter(pk=part_id, status=ReportStatus.PENDING).update(enqueued_at=timezone.now())
+    return True
+
+
+def _chunks_unfinished(report_ref) -> Exists:
+    return Exists(ReportPart.objects.filter(report=report_ref, role=ReportPart.CHUNK).exclude(status=ReportStatus.DONE))
+
+
+def part_claim(*, part_id: int) -> int | None:
+    """Claim a pending piece of a running report (the join only once every piece is done); returns
+    the attempt, or None. A piece that has had all its runs fails its report with the reason."""
+    claimable = (ReportPart.objects.filter(pk=part_id, status=ReportStatus.PENDING, attempts__lt=MAX_ATTEMPTS,
+                                           report__status=ReportStatus.RUNNING)
+                 .exclude(Q(role=ReportPart.JOIN) & _chunks_unfinished(OuterRef("report"))))
+    # (SQLite and PostgreSQL both take a correlated EXISTS in an UPDATE's WHERE through pk__in.)
+    claimed = ReportPart.objects.filter(pk__in=list(claimable.values_list("pk", flat=True)), status=ReportStatus.PENDING,
+                                        attempts__lt=MAX_ATTEMPTS).update(
+        status=ReportStatus.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now(), error="")
+    if not claimed:
+        _fail_exhausted_parts(ReportPart.objects.filter(pk=part_id))
+        return None
+    return ReportPart.objects.values_list("attempts", flat=True).get(pk=part_id)
+
+
+def _fail_exhausted_parts(parts, *, message: str = INTERRUPTED, now=None) -> int:
+    failed = 0
+    for part in parts.filter(status__in=UNFINISHED, attempts__gte=MAX_ATTEMPTS).select_related("report"):
+        error = part.error or _reason(message, part.attempts)
+        failed += _part_fails(part, error)
+    return failed
+
+
+def _part_fails(part: ReportPart, error: str) -> int:
+    """The piece has had its runs: it and its report are failed, with the reason."""
+    total = ReportPart.objects.filter(report_id=part.report_id, role=ReportPart.CHUNK).count()
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _(PART_FAILED) % {"part": part.index + 1, "parts": total, "n": part.attempts, "error": error}
+    with transaction.atomic():
+        ReportPart.objects.filter(pk=part.pk).update(status=ReportStatus.FAILED, error=error[:500], finished_at=timezone.now())
+        return Report.objects.filter(pk=part.report_id, status__in=UNFINISHED).update(
+            status=ReportStatus.FAILED, error=reason[:500], finished_at=timezone.now())
+
+
+def part_may_retry(*, part_id: int) -> bool:
+    """After an error: with runs left the piece waits (pending) for its retry; else it fails its report."""
+    part = ReportPart.objects.select_related("report").get(pk=part_id)
+    if part.status == ReportStatus.RUNNING and part.attempts < MAX_ATTEMPTS and part.report.status == ReportStatus.RUNNING:
+        ReportPart.objects.filter(pk=part_id, status=ReportStatus.RUNNING).update(
+            status=ReportStatus.PENDING, enqueued_at=timezone.now())
+        return True
+    return False
+
+
+def part_fail(*, part_id: int, error: str) -> None:
+    part = ReportPart.objects.get(pk=part_id)
+    if part.status != ReportStatus.DONE:
+        _part_fails(part, error)
+
+
+def part_timed_out(*, part_id: int) -> None:
+    """The hard time limit killed the piece's run: with runs left it waits for the sweep, else it fails."""
+    if not _fail_exhausted_parts(ReportPart.objects.filter(pk=part_id, status=ReportStatus.RUNNING), message=TIMED_OUT):
+        ReportPart.objects.filter(pk=part_id, status=ReportStatus.RUNNING).update(status=ReportStatus.PENDING, enqueued_at=None)
+
+
+def parts_sweep(*, now: datetime.datetime) -> int:
+    """Pieces that lost their worker go back to pending (or fail their report after all their runs);
+    pieces never queued, or queued long ago and not started, are queued again."""
+    live = ReportPart.objects.filter(report__status=ReportStatus.RUNNING)
+    stale = live.filter(status=ReportStatus.RUNNING, started_at__lt=now - STALE_AFTER)
+    _fail_exhausted_parts(stale, now=now)
+    stale.filter(attempts__lt=MAX_ATTEMPTS).update(status=ReportStatus.PENDING, enqueued_at=None)
+    waiting = (live.filter(status=ReportStatus.PENDING)
+               .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REQUEUE_AFTER))
+               .exclude(Q(role=ReportPart.JOIN) & _chunks_unfinished(OuterRef("report"))))
+    queued = 0
+    for part_id in list(waiting.values_list("pk", flat=True)[:500]):
+        queued += part_enqueue(part_id=part_id)
+    return queued
+
+
+def _join_when_ready(report_id: int) -> bool:
+    """Queue the join if every piece is done and nobody queued it yet (one UPDATE decides)."""
+    ready = ReportPart.objects.filter(report_id=report_id, role=ReportPart.JOIN, status=ReportStatus.PENDING,
+                                      enqueued_at__isnull=True).exclude(_chunks_unfinished(OuterRef("report")))
+    ids = list(ready.values_list("pk", flat=True))
+    if ids and ReportPart.objects.filter(pk__in=ids, enqueued_at__isnull=True).update(enqueued_at=timezone.now()):
+        if not enqueue(PART_TASK, ids[0]):
+            ReportPart.objects.filter(pk=ids[0]).update(enqueued_at=None)  # the sweep queues it
+        return True
+    return False
+
+
+def _parts_progress(report_id: int) -> None:
+    counts = ReportPart.objects.filter(report_id=report_id, role=ReportPart.CHUNK).aggregate(
+        total=Count("pk"), done=Count("pk", filter=Q(status=ReportStatus.DONE)))
+    percent = 5 + (JOIN_PROGRESS - 5) * counts["done"] // max(counts["total"], 1)
+    Report.objects.filter(pk=report_id, status=ReportStatus.RUNNING, progress__lt=percent).update(progress=percent)
+
+
+def report_part_render(*, part_id: int) -> bool:
+    """Render one piece (or, for the join part, join them); True if this run finished it."""
+    attempt = part_claim(part_id=part_id)
+    if attempt is None:
+        return False
+    part = ReportPart.objects.select_related("report__department").get(pk=part_id)
+    if part.role == ReportPart.JOIN:
+        return _ledger_join(part, attempt)
+    return _ledger_piece(part, attempt)
+
+
+def _still_ours(part: ReportPart, attempt: int):
+    return ReportPart.objects.filter(pk=part.pk, attempts=attempt, status=ReportStatus.RUNNING)
+
+
+def _ledger_piece(part: ReportPart, attempt: int) -> bool:
+    import tempfile
+
+    from django.core.files import File
+
+    from .render import render_ledger_part
+
+    report = part.report
+    last = not ReportPart.objects.filter(report_id=report.pk, role=ReportPart.CHUNK, index__gt=part.index).exists()
+    with translation.override(settings.LANGUAGE_CODE), tempfile.TemporaryFile() as out:
+        data = report_input(report, issued_on=report.issued_on)
+        pages, anchors = render_ledger_part(data, out, finding_ids=part.finding_ids, first_row=part.first_row,
+                                            starts=part.starts, last=last)
+        out.seek(0)
+        name = part.pdf.field.generate_filename(part, f"ledger-{report.pk}-part{part.index}-{attempt}.pdf")
+        name = part.pdf.storage.save(name, File(out, name="part.pdf"))
+    if not _still_ours(part, attempt).update(status=ReportStatus.DONE, pdf=name, page_count=pages, anchors=anchors,
+                                             finished_at=timezone.now()):
+        part.pdf.storage.delete(name)
+        return False
+    _parts_progress(report.pk)
+    _join_when_ready(report.pk)
+    return True
+
+
+def _ledger_join(join: ReportPart, attempt: int) -> bool:
+    """The contents page, the pieces in order with their page numbers stamped, one PDF; the xlsx."""
+    import contextlib
+    import io
+    import tempfile
+
+    from django.core.files import File
+    from pypdf import PdfReader
+
+    from .render import (LedgerDepartment, ledger_join, ledger_page_numbers, render_ledger_contents,
+                         render_ledger_xlsx)
+
+    report = join.report
+    pieces = list(ReportPart.objects.filter(report_id=report.pk, role=ReportPart.CHUNK).order_by("index")
+                  .only("pk", "index", "pdf", "page_count", "anchors", "starts", "first_row"))
+    total = join.first_row - 1
+    starts = [(name, row) for piece in pieces for name, row in piece.starts]
+    departments = [LedgerDepartment(name=name, first_row=row, count=(starts[i + 1][1] if i + 1 < len(starts) else total + 1) - row)
+                   for i, (name, row) in enumerate(starts)]
+    saved: list[tuple[object, str]] = []
+    with translation.override(settings.LANGUAGE_CODE), tempfile.TemporaryDirectory() as folder, \
+            contextlib.ExitStack() as files:
+        data = report_input(report, issued_on=report.issued_on)
+        contents = render_ledger_contents(data, departments, total=total, part_pages=[p.page_count for p in pieces],
+                                          part_anchors=[p.anchors for p in pieces],
+                                          starts=[[name for name, _row in p.starts] for p in pieces])
+        Report.objects.filter(pk=report.pk, progress__lt=93).update(progress=93)
+        contents_pages = len(PdfReader(io.BytesIO(contents)).pages)
+        pages = contents_pages + sum(p.page_count for p in pieces)
+        numbers_path = f"{folder}/numbers.pdf"
+        with open(numbers_path, "wb") as fh:
+            ledger_page_numbers(pages, fh)
+        numbers = files.enter_context(open(numbers_path, "rb"))
+        parts = [files.enter_context(piece.pdf.open("rb")) for piece in pieces]
+        outline = [(d.name, d.page) for d in departments]
+        pdf_path = f"{folder}/ledger.pdf"
+        with open(pdf_path, "wb") as fh:
+            ledger_join(io.BytesIO(contents), parts, numbers, fh, outline)
+        Report.objects.filter(pk=report.pk, progress__lt=96).update(progress=96)
+        xlsx_path = f"{folder}/ledger.xlsx"
+        with open(xlsx_path, "wb") as fh:
+            render_ledger_xlsx(data, fh)
+        stamp = timezone.localtime().strftime("%Y%m%d")
+        with open(pdf_path, "rb") as fh:
+            pdf_name = report.pdf.storage.save(
+                report.pdf.field.generate_filename(report, f"ledger-{stamp}-{report.pk}-{report.attempts}.pdf"), File(fh))
+        saved.append((report.pdf.storage, pdf_name))
+        with open(xlsx_path, "rb") as fh:
+            xlsx_name = report.xlsx.storage.save(
+                report.xlsx.field.generate_filename(report, f"ledger-{stamp}-{report.pk}-{report.attempts}.xlsx"), File(fh))
+        saved.append((report.xlsx.storage, xlsx_name))
+    with transaction.atomic():
+        if not (_still_ours(join, attempt).update(status=ReportStatus.DONE, page_count=pages, finished_at=timezone.now())
+                and _mark_done(report, report.attempts, pdf_name, xlsx_name, number="", serial=None,
+                               issued_on=report.issued_on or timezone.localdate())):
+            transaction.set_rollback(True)
+            _delete(saved)
+            return False
+    # The pieces' files are not needed any more.
+    _delete([(piece.pdf.storage, piece.pdf.name) for piece in pieces if piece.pdf.name])
+    ReportPart.objects.filter(report_id=report.pk, role=ReportPart.CHUNK).update(pdf="")
+    _remove_other_attempts(report, keep={pdf_name, xlsx_name})
+    return True

@@ -523,16 +523,32 @@ class LedgerRow:
     measures: str
     closed_on: datetime.date | None
     history: list[str]
+    anchor: str = ""  # the id of the row's <tr>: a department's first row, for the contents page
 
 
-def _ledger_findings(data: ReportInput) -> QuerySet:
+# The ledger's order: department by department (as the contents page lists them), each in filing order.
+LEDGER_ORDER = ("department__code", "department_id", "created_at", "id")
+
+
+def _ledger_base(data: ReportInput) -> QuerySet:
     _walks, finding_period = _period(data)
     findings = data.findings.filter(finding_period)
     if data.department is not None:
         findings = findings.filter(department=data.department)
+    return findings
+
+
+def _ledger_findings(data: ReportInput) -> QuerySet:
     # Each finding's whole timeline (findings/timeline.py): four more queries per chunk of rows.
-    return (timeline_prefetch(with_overdue(findings, data.issued_on).select_related("department", "service_item"))
-            .order_by("created_at", "id"))
+    return (timeline_prefetch(with_overdue(_ledger_base(data), data.issued_on).select_related("department", "service_item"))
+            .order_by(*LEDGER_ORDER))
+
+
+def ledger_plan_rows(data: ReportInput) -> Iterator[tuple[int, int, str]]:
+    """(finding id, department id, department name) of every ledger row, in order: streamed, for
+    cutting the ledger into pieces (``actions.ledger_plan``) — three columns, not the rows."""
+    return (_ledger_base(data).order_by(*LEDGER_ORDER)
+            .values_list("id", "department_id", "department__name").iterator(chunk_size=2000))
 
 
 # The appeal's steps by the campaign's names, beside "from→to".
@@ -562,7 +578,7 @@ def _step_text(entry, status: dict[str, str]) -> list[str]:
     return [{timeline.MEASURES: "填写整改措施", timeline.EVIDENCE: "上传材料", timeline.COMMENT: "评论"}[entry.kind], short]
 
 
-def _ledger_rows(findings: QuerySet) -> Iterator[LedgerRow]:
+def _ledger_rows(findings: QuerySet, *, start: int = 1, anchors: dict[int, str] | None = None) -> Iterator[LedgerRow]:
     """The ledger's rows, streamed: findings come in chunks, each with its history prefetched.
 
     Labels are looked up in dicts made once: ``get_FOO_display`` translates every choice on each call.
@@ -575,13 +591,15 @@ def _ledger_rows(findings: QuerySet) -> Iterator[LedgerRow]:
     def when(value: datetime.datetime) -> str:
         return dateformat.format(timezone.localtime(value), stamp)
 
-    for n, f in enumerate(findings.iterator(chunk_size=CHUNK), start=1):
+    anchors = anchors or {}
+    for n, f in enumerate(findings.iterator(chunk_size=CHUNK), start=start):
         history = [gap.join([when(e.at), str(e.actor), *_step_text(e, status)]) for e in timeline.finding_timeline(f)]
         yield LedgerRow(
             n=n, department=f.department.name, item=f.service_item.name if f.service_item else "", title=f.title,
             category=category[f.category], severity=severity[f.severity], found_on=_local_date(f.created_at),
             due_date=f.due_date, status=status[f.status], overdue=f.is_overdue, measures=f.measures,
             closed_on=_local_date(f.closed_at) if f.status == FindingStatus.CLOSED else None, history=history,
+            anchor=anchors.get(n, ""),
         )
 
 
@@ -600,3 +618,139 @@ def _ledger_context(data: ReportInput, progress: Progress) -> dict:
     period = _period_text(data) if (data.period_start or data.period_end) else ""
     # Safe: the fragments come from a template that escaped every value.
     return {"rows_html": mark_safe("".join(fragments)), "total": total, "period": period}
+
+
+# --- the ledger in pieces: rendered apart, joined into one PDF (docs/reports.md) --------------------
+
+def _pdf_document(html: str):
+    """WeasyPrint's laid-out document (pages, anchors) of ``html`` with the reports' stylesheets."""
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = FontConfiguration()
+    fetcher = report_url_fetcher()
+    stylesheets = [CSS(filename=str(path), font_config=font_config, url_fetcher=fetcher) for path in STYLESHEETS]
+    stylesheets.append(CSS(string=GONGWEN_CSS.read_text(encoding="utf-8"), base_url=str(STATIC_DIR / "css") + "/",
+                           font_config=font_config, url_fetcher=fetcher))
+    return HTML(string=html, base_url=str(STATIC_DIR) + "/", url_fetcher=fetcher).render(
+        stylesheets=stylesheets, font_config=font_config)
+
+
+def _anchor_pages(document) -> dict[str, int]:
+    """The page (from 0) each ``id`` of the document is on."""
+    pages: dict[str, int] = {}
+    for number, page in enumerate(document.pages):
+        for name in page.anchors:
+            pages.setdefault(name, number)
+    return pages
+
+
+def render_ledger_part(data: ReportInput, out: BinaryIO, *, finding_ids: list[int], first_row: int,
+                       starts: list, last: bool, progress: Progress = _no_progress) -> tuple[int, dict[str, int]]:
+    """One piece of the ledger: its rows (``finding_ids``, numbered from ``first_row``) as pages
+    without page numbers (the join stamps them), the signature and 版记 after the last piece's rows.
+
+    Returns the number of pages and, for each department starting here (``starts``: [name, first row]),
+    the page (from 0) of its first row. Holds at most one piece of rows and its layout.
+    """
+    anchors = {row: f"dept-{row}" for _name, row in starts}
+    with translation.override(LANGUAGE), timezone.override(settings.TIME_ZONE):
+        findings = _ledger_findings(data).filter(pk__in=finding_ids)
+        rows_template = get_template("reports/pdf/_ledger_rows.html")
+        fragments, done = [], 0
+        rows = _ledger_rows(findings, start=first_row, anchors=anchors)
+        while chunk := list(islice(rows, CHUNK)):
+            fragments.append(rows_template.render({"rows": chunk}))
+            done += len(chunk)
+        progress(30)
+        html = render_to_string("reports/pdf/ledger_part.html", {
+            **_document_context(data), "rows_html": mark_safe("".join(fragments)), "last": last,
+            "empty": last and first_row == 1 and not done})
+    document = _pdf_document(html)
+    progress(80)
+    pages = _anchor_pages(document)
+    found = {name: pages[anchor] for name, row in starts if (anchor := anchors[row]) in pages}
+    count = len(document.pages)
+    document.write_pdf(out)
+    del document
+    gc.collect()
+    progress(100)
+    return count, found
+
+
+@dataclass
+class LedgerDepartment:
+    """A line of the ledger's contents page."""
+
+    name: str
+    first_row: int
+    count: int
+    page: int = 0  # its first row's page number in the joined ledger
+
+    @property
+    def last_row(self) -> int:
+        return self.first_row + self.count - 1
+
+
+def render_ledger_contents(data: ReportInput, departments: list[LedgerDepartment], *, total: int,
+                           part_pages: list[int], part_anchors: list[dict[str, int]],
+                           starts: list[list[str]]) -> bytes:
+    """The ledger's first pages: 版头, title, the period and count, and the contents — each
+    department with the page its first row is on. Those numbers depend on how many pages the
+    contents itself takes: laid out once with a guess, again if the guess was wrong."""
+    contents_pages = 1
+    for _attempt in range(4):
+        offsets, before = [], contents_pages
+        for count in part_pages:
+            offsets.append(before)
+            before += count
+        by_name = {d.name: d for d in departments}
+        for index, names in enumerate(starts):
+            for name in names:
+                by_name[name].page = offsets[index] + part_anchors[index].get(name, 0) + 1
+        with translation.override(LANGUAGE), timezone.override(settings.TIME_ZONE):
+            period = _period_text(data) if (data.period_start or data.period_end) else ""
+            html = render_to_string("reports/pdf/ledger_contents.html", {
+                **_document_context(data), "departments": departments, "total": total, "period": period,
+                "pages": before})
+        document = _pdf_document(html)
+        if len(document.pages) == contents_pages:
+            pdf = document.write_pdf()
+            del document
+            gc.collect()
+            return pdf
+        contents_pages = len(document.pages)
+    raise RuntimeError("the ledger's contents page did not settle")
+
+
+def ledger_page_numbers(total: int, out: BinaryIO) -> None:
+    """``total`` empty ledger pages carrying only their numbers "— N —" where GB/T 9704 puts them
+    (gongwen.css, ``@page ledger``): stamped over the joined pages."""
+    html = ('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"></head><body class="report report-ledger">'
+            + '<div style="break-after: page"></div>' * (total - 1) + "<div></div></body></html>")
+    document = _pdf_document(html)
+    document.write_pdf(out)
+    del document
+    gc.collect()
+
+
+def ledger_join(contents: BinaryIO, parts: list[BinaryIO], numbers: BinaryIO, out: BinaryIO,
+                outline: list[tuple[str, int]] = ()) -> int:
+    """Join the contents and the pieces (file objects, in order) into ``out``, stamping each page
+    with its number from ``numbers``; ``outline`` adds a bookmark per department (name, page from 1).
+    Returns the page count. pypdf reads each piece lazily; the pages it writes are the pieces' own."""
+    from pypdf import PdfReader, PdfWriter
+
+    stamps = PdfReader(numbers)
+    writer = PdfWriter()
+    number = 0
+    for source in [contents, *parts]:
+        for page in PdfReader(source).pages:
+            added = writer.add_page(page)
+            added.merge_page(stamps.pages[number])
+            number += 1
+    for name, page in outline:
+        if 0 < page <= number:
+            writer.add_outline_item(name, page - 1)
+    writer.write(out)
+    return number
