@@ -319,6 +319,8 @@ SPECTACULAR_SETTINGS = {
         "PublicRequestKindEnum": "public.models.PublicRequestKind",
         "PublicRequestStatusEnum": "public.models.PublicRequestStatus",
         "NotificationEventEnum": "findings.models.NotificationEvent",
+        "TimelineKindEnum": "findings.timeline.KIND_CHOICES",
+        "CertificateProblemKindEnum": "findings.certificate_api.KINDS",
     },
     # Swagger UI served from our own static files (drf-spectacular-sidecar): no CDN, CSP-clean.
     "SWAGGER_UI_DIST": "SIDECAR",

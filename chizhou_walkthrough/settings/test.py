@@ -30,6 +30,9 @@ from .base import REST_FRAMEWORK  # noqa: E402
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests only
 MEDIA_ROOT = os.environ["TEST_MEDIA_ROOT"]
+# Plain static names in tests: no `collectstatic` before each run (the live server serves the source
+# folders). tests/test_static_files.py runs `collectstatic` with the hashed storage and checks it.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}}  # noqa: F405
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/minute", "user": "100000/minute", "auth": "100000/minute"},
