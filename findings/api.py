@@ -217,7 +217,7 @@ class FindingHistorySerializer(serializers.Serializer):
     """One step of the finding's timeline (``findings/timeline.py``): its filing, a move, a reassignment
     (``from`` equals ``to``), measures as recorded, a file added, a comment. Never edited afterwards."""
 
-    kind = serializers.ChoiceField(choices=[(k, k) for k in timeline.KINDS], read_only=True,
+    kind = serializers.ChoiceField(choices=timeline.KIND_CHOICES, read_only=True,
                                    help_text=_("filed, move, reassign, measures, evidence or comment."))
     to = FindingStatusField(source="to_status", read_only=True,
                             help_text=_("The status after the step (for anything but a move, the status at the time)."))

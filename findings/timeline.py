@@ -17,6 +17,8 @@ from .models import Comment, Finding, FindingEvidence, FindingStatus, FindingTra
 
 FILED, MOVE, REASSIGN, MEASURES, EVIDENCE, COMMENT = "filed", "move", "reassign", "measures", "evidence", "comment"
 KINDS = (FILED, MOVE, REASSIGN, MEASURES, EVIDENCE, COMMENT)
+# The kinds as choices (the API's schema names them TimelineKindEnum).
+KIND_CHOICES = [(kind, kind) for kind in KINDS]
 # At the same instant (a photo attached with the filing, measures saved with the submission), the
 # order a person did them in.
 _SAME_MOMENT = {FILED: 0, MEASURES: 1, EVIDENCE: 2, MOVE: 3, REASSIGN: 3, COMMENT: 4}
