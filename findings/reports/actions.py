@@ -600,8 +600,18 @@ def _ledger_join(join: ReportPart, attempt: int) -> bool:
             transaction.set_rollback(True)
             _delete(saved)
             return False
-    # The pieces' files are not needed any more.
+    # The pieces' files are not needed any more, nor those of a piece's run cut short after saving.
     _delete([(piece.pdf.storage, piece.pdf.name) for piece in pieces if piece.pdf.name])
+    _remove_piece_files(report)
     ReportPart.objects.filter(report_id=report.pk, role=ReportPart.CHUNK).update(pdf="")
     _remove_other_attempts(report, keep={pdf_name, xlsx_name})
     return True
+
+
+def _remove_piece_files(report: Report) -> None:
+    storage = ReportPart._meta.get_field("pdf").storage
+    try:
+        _dirs, files = storage.listdir("reports/parts")
+    except (FileNotFoundError, NotImplementedError):
+        return
+    _delete([(storage, f"reports/parts/{name}") for name in files if name.startswith(f"ledger-{report.pk}-part")])
