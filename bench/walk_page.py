@@ -175,15 +175,15 @@ def server_env(database_url: str, storage: str, static_root: str) -> dict:
 
 
 class Gunicorn:
-    def __init__(self, env: dict):
-        self.env, self.proc = env, None
+    def __init__(self, env: dict, root: Path):
+        self.env, self.root, self.proc = env, root, None
 
     def __enter__(self) -> int:
         self.port = free_port()
         cmd = [str(Path(PYTHON).parent / "gunicorn"), "chizhou_walkthrough.wsgi:application", "--bind",
                f"127.0.0.1:{self.port}", "--workers", "2", "--log-level", "warning", "--timeout", "120"]
         self.log = open(f"/tmp/cw-bench-walk-gunicorn-{self.port}.log", "w")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(cmd, cwd=self.root, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         for _ in range(300):
             try:
@@ -250,11 +250,12 @@ def measure(storage: str, database_url: str, walk_pk: int, args) -> dict:
     static_root = tempfile.mkdtemp(prefix=f"cw-bench-static-{storage}-")
     env = server_env(database_url, storage, static_root)
     started = time.perf_counter()
-    run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
+    subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=args.app_root, env=env, check=True)
     print(f"  [{storage}] collectstatic in {time.perf_counter() - started:.1f} s")
     figures = {"cold": [], "warm": [], "later": []}
     try:
-        with Gunicorn(env) as port, sync_playwright() as pw:
+        env["PYTHONPATH"] = str(args.app_root)
+        with Gunicorn(env, args.app_root) as port, sync_playwright() as pw:
             proxy = ThrottlingProxy(port, args.latency, args.kbps)
             base = f"http://127.0.0.1:{proxy.port}"
             url = f"{base}/walkthroughs/{walk_pk}/"
@@ -314,6 +315,9 @@ def main():
     parser.add_argument("--kbps", type=float, default=1600, help="kbit/s each way (default 1600)")
     parser.add_argument("--later", type=int, default=65, help="one more warm visit this many s later (0: none)")
     parser.add_argument("--database-url", help="a database holding the demo data (kept); default: a scratch one")
+    parser.add_argument("--app-root", type=Path, default=ROOT,
+                        help="serve the app from this checkout (e.g. an earlier commit, for 'before'; it needs "
+                             "walk.js's data-ready mark); the database is migrated from this one")
     parser.add_argument("--verbose", action="store_true", help="list every request of the first runs")
     args = parser.parse_args()
     if not shutil.which("chromium"):
