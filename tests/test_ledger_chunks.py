@@ -157,3 +157,30 @@ def test_a_piece_that_keeps_failing_fails_the_report_with_the_reason(transaction
     report.refresh_from_db()
     assert report.status == ReportStatus.FAILED and "1" in report.error and "3" in report.error, report.error
     assert actions.part_claim(part_id=piece.pk) is None
+
+
+def test_the_ledger_xlsx_is_streamed_in_write_only_mode(db, region, office, tmp_path):
+    """openpyxl's write-only workbook writes each row out as it comes: twice the rows, not twice the
+    memory (a normal workbook keeps every cell; here only one chunk of findings is held)."""
+    import tracemalloc
+
+    from openpyxl import load_workbook
+
+    from findings.reports.actions import report_input
+    from findings.reports.render import render_ledger_xlsx
+
+    department = Department.objects.create(code="l-x", name="市医疗保障局", level=DepartmentLevel.CITY, region=region)
+    report = Report(kind="ledger", scope="all", request_key="x")
+    peaks = {}
+    for total in (1000, 2000):
+        Finding.objects.bulk_create(Finding(department=department, category="hotline", title=f"问题{i:05d}", measures=MEASURES,
+                                            created_by=office) for i in range(total - Finding.objects.count()))
+        path = tmp_path / f"ledger-{total}.xlsx"
+        tracemalloc.start()
+        with open(path, "wb") as out:
+            render_ledger_xlsx(report_input(report), out)
+        peaks[total] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert load_workbook(path, read_only=True).worksheets[0].max_row == total + 1
+    print(f"\nxlsx peak traced memory: {peaks[1000] / 2**20:.1f} MiB at 1,000 rows, {peaks[2000] / 2**20:.1f} MiB at 2,000")
+    assert peaks[2000] < 1.3 * peaks[1000], peaks
