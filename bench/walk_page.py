@@ -211,10 +211,14 @@ def watch_requests(context, page):
     cdp.send("Network.enable")
     requests: dict[str, dict] = {}
     cdp.on("Network.requestWillBeSent", lambda e: requests.setdefault(e["requestId"], {"url": e["request"]["url"]}))
-    cdp.on("Network.responseReceived", lambda e: requests.setdefault(e["requestId"], {}).update(
-        status=e["response"]["status"], sw=e["response"].get("fromServiceWorker", False),
-        disk=e["response"].get("fromDiskCache", False), encoding=e["response"].get("headers", {}).get("content-encoding", ""),
-        cache=e["response"].get("headers", {}).get("cache-control", "")))
+    def response(e):
+        headers = {k.lower(): v for k, v in e["response"].get("headers", {}).items()}
+        requests.setdefault(e["requestId"], {}).update(
+            status=e["response"]["status"], sw=e["response"].get("fromServiceWorker", False),
+            disk=e["response"].get("fromDiskCache", False), encoding=headers.get("content-encoding", ""),
+            cache=headers.get("cache-control", ""))
+
+    cdp.on("Network.responseReceived", response)
     cdp.on("Network.loadingFinished", lambda e: requests.setdefault(e["requestId"], {}).update(bytes=e["encodedDataLength"]))
     cdp.on("Network.requestServedFromCache", lambda e: requests.setdefault(e["requestId"], {}).update(memory=True))
     return requests
@@ -350,7 +354,7 @@ def main():
     print("| visit | usable after (median of runs) | bytes until usable | bytes in all (median) |")
     print("| --- | --- | --- | --- |")
     for storage, figures in results.items():
-        label = "before (plain names)" if storage == "plain" else "after (hashed names + precache)"
+        label = "plain names" if storage == "plain" else "hashed names"
         print(summary(f"{label}: cold", figures["cold"]))
         print(summary(f"{label}: warm", figures["warm"]))
         if figures["later"]:
