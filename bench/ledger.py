@@ -11,7 +11,8 @@ Measured in one run, on PostgreSQL and Redis (``REDIS_URL``; the workers take a 
    with 2 worker processes (``celery worker --pool=solo -c 1`` each, started fresh for each run), at
    ``--small`` and at ``--rows`` findings: wall time from the request to the report done (both files
    stored), time per row, and the peak resident memory (``VmHWM``) of every process involved — each
-   worker, and the process that asked and waited.
+   worker, and the process that asked and waited. Cold: the page-number stamps the app keeps
+   (``reports/stamps/`` in storage) are removed before each run.
 
 Then the targets: peak RSS of any process ≤ 600 MiB; time per row at ``--rows`` no worse than at
 ``--small`` (one worker each); two workers' wall time ≤ 0.6 × one worker's; the pieces at ``--small``
@@ -28,6 +29,7 @@ import contextlib
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -201,8 +203,14 @@ class Workers:
                 os.killpg(proc.pid, signal.SIGKILL)
 
 
+def media_root() -> Path:
+    return Path(os.environ.get("MEDIA_ROOT") or Path(os.environ.get("VAR_DIR") or c.ROOT / "var") / "media")
+
+
 def pieces(db: str, workers: int, chunk_rows: int | None) -> dict:
     env = env_for(db, f"bench-ledger-{os.getpid()}-{workers}", chunk_rows)
+    # Cold: the page-number stamps the app keeps (reports/stamps/) are laid out again in this run.
+    shutil.rmtree(media_root() / "reports" / "stamps", ignore_errors=True)
     with Workers(workers, env) as running:
         result = child("drive", db, env)
     result["workers_peak"] = [running.peaks[i] for i in range(workers)]

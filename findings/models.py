@@ -273,7 +273,8 @@ class Report(models.Model):
 
 class ReportPart(models.Model):
     """One piece of a chunked report (the ledger): a run of rows rendered to its own PDF by a worker
-    task, or — ``role`` "join" — the last step, which joins the pieces into the report's one PDF.
+    task; or the ledger's xlsx (``role`` "xlsx"), made beside them; or — ``role`` "join" — the last
+    step, which joins the pieces into the report's one PDF.
 
     The pieces are made when the report's run starts (``findings.reports.actions.ledger_plan``);
     each has its own ``attempts`` (at most ``REPORT_MAX_ATTEMPTS``), so a piece that fails is
@@ -283,6 +284,7 @@ class ReportPart(models.Model):
     """
 
     CHUNK = "chunk"
+    XLSX = "xlsx"
     JOIN = "join"
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="parts")
@@ -296,7 +298,7 @@ class ReportPart(models.Model):
     enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    pdf = models.FileField(upload_to="reports/parts/", blank=True, max_length=200)
+    file = models.FileField(upload_to="reports/parts/", blank=True, max_length=200)  # a piece's PDF, or the xlsx
     page_count = models.PositiveIntegerField(default=0)
     anchors = models.JSONField(default=dict, blank=True)
     error = models.CharField(max_length=500, blank=True)

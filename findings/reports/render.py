@@ -723,31 +723,47 @@ def render_ledger_contents(data: ReportInput, departments: list[LedgerDepartment
     raise RuntimeError("the ledger's contents page did not settle")
 
 
-def ledger_page_numbers(total: int, out: BinaryIO) -> None:
-    """``total`` empty ledger pages carrying only their numbers "— N —" where GB/T 9704 puts them
-    (gongwen.css, ``@page ledger``): stamped over the joined pages."""
-    html = ('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"></head><body class="report report-ledger">'
-            + '<div style="break-after: page"></div>' * (total - 1) + "<div></div></body></html>")
+# The page numbers are stamped from PDFs of empty pages, STAMP_PAGES each, laid out once and kept
+# (``actions.ledger_stamps``): WeasyPrint takes about 5 ms a page even for an empty one.
+STAMP_PAGES = 150
+
+
+def ledger_stamps_version() -> str:
+    """Changes with the stylesheets that place the numbers: stamps made under others are not used."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in [*STYLESHEETS, GONGWEN_CSS]:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def ledger_page_numbers(first: int, count: int, out: BinaryIO) -> None:
+    """``count`` empty ledger pages carrying only their numbers "— N —", from ``first`` (odd: the
+    first page is a right-hand one), where GB/T 9704 puts them (gongwen.css, ``@page ledger``)."""
+    html = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>@page :first {{ counter-reset: page {first}; }}'
+            '</style></head><body class="report report-ledger">'
+            + '<div style="break-after: page"></div>' * (count - 1) + "<div></div></body></html>")
     document = _pdf_document(html)
     document.write_pdf(out)
     del document
     gc.collect()
 
 
-def ledger_join(contents: BinaryIO, parts: list[BinaryIO], numbers: BinaryIO, out: BinaryIO,
+def ledger_join(contents: BinaryIO, parts: list[BinaryIO], stamps: list[BinaryIO], out: BinaryIO,
                 outline: list[tuple[str, int]] = ()) -> int:
     """Join the contents and the pieces (file objects, in order) into ``out``, stamping each page
-    with its number from ``numbers``; ``outline`` adds a bookmark per department (name, page from 1).
-    Returns the page count. pypdf reads each piece lazily; the pages it writes are the pieces' own."""
+    with its number from ``stamps`` (``ledger_page_numbers`` of STAMP_PAGES pages each, from page 1);
+    ``outline`` adds a bookmark per department (name, page from 1). Returns the page count."""
     from pypdf import PdfReader, PdfWriter
 
-    stamps = PdfReader(numbers)
+    readers = [PdfReader(block) for block in stamps]
     writer = PdfWriter()
     number = 0
     for source in [contents, *parts]:
         for page in PdfReader(source).pages:
             added = writer.add_page(page)
-            added.merge_page(stamps.pages[number])
+            added.merge_page(readers[number // STAMP_PAGES].pages[number % STAMP_PAGES])
             number += 1
     for name, page in outline:
         if 0 < page <= number:
