@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, When
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -392,8 +392,9 @@ def ledger_plan(report: Report) -> int:
             cut()  # the last piece (the only one, empty, when nothing matches: it says so)
             ReportPart.objects.create(report=report, index=index, role=ReportPart.XLSX, first_row=n + 1)
             ReportPart.objects.create(report=report, index=index + 1, role=ReportPart.JOIN, first_row=n + 1)
+        # The xlsx first: it is made beside the pieces, not after them, whatever the number of workers.
         waiting = list(ReportPart.objects.filter(report=report, status=ReportStatus.PENDING).exclude(role=ReportPart.JOIN)
-                       .values_list("pk", flat=True))
+                       .order_by(Case(When(role=ReportPart.XLSX, then=0), default=1), "index").values_list("pk", flat=True))
         transaction.on_commit(lambda: [part_enqueue(part_id=part_id) for part_id in waiting])
         if not waiting:
             transaction.on_commit(lambda: _join_when_ready(report.pk))
