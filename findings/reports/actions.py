@@ -620,14 +620,7 @@ def _ledger_xlsx(part: ReportPart, attempt: int) -> bool:
 
 def _ledger_join(join: ReportPart, attempt: int) -> bool:
     """The contents page, the pieces in order with their page numbers stamped, one PDF; the xlsx."""
-    import contextlib
-    import io
-    import tempfile
-
-    from django.core.files import File
-    from pypdf import PdfReader
-
-    from .render import LedgerDepartment, ledger_join, ledger_page_numbers, render_ledger_contents
+    from .render import LedgerDepartment
 
     report = join.report
     pieces = list(ReportPart.objects.filter(report_id=report.pk, role=ReportPart.CHUNK).order_by("index")
@@ -638,6 +631,37 @@ def _ledger_join(join: ReportPart, attempt: int) -> bool:
     departments = [LedgerDepartment(name=name, first_row=row, count=(starts[i + 1][1] if i + 1 < len(starts) else total + 1) - row)
                    for i, (name, row) in enumerate(starts)]
     saved: list[tuple[object, str]] = []
+    try:
+        pdf_name, xlsx_name, pages = _ledger_join_files(report, join, pieces, sheet, departments, total, saved)
+    except BaseException:
+        _delete(saved)
+        raise
+    with transaction.atomic():
+        if not (_still_ours(join, attempt).update(status=ReportStatus.DONE, page_count=pages, finished_at=timezone.now())
+                and _mark_done(report, report.attempts, pdf_name, xlsx_name, number="", serial=None,
+                               issued_on=report.issued_on or timezone.localdate())):
+            transaction.set_rollback(True)
+            _delete(saved)
+            return False
+    # The pieces' files are not needed any more, nor those of a piece's run cut short after saving.
+    _delete([(piece.file.storage, piece.file.name) for piece in [*pieces, sheet] if piece.file.name])
+    _remove_piece_files(report)
+    ReportPart.objects.filter(report_id=report.pk).update(file="")
+    _remove_other_attempts(report, keep={pdf_name, xlsx_name})
+    return True
+
+
+def _ledger_join_files(report, join, pieces, sheet, departments, total, saved) -> tuple[str, str, int]:
+    """The joined PDF and the xlsx, stored (their names appended to ``saved``); and the page count."""
+    import contextlib
+    import io
+    import tempfile
+
+    from django.core.files import File
+    from pypdf import PdfReader
+
+    from .render import ledger_join, ledger_page_numbers, render_ledger_contents
+
     with translation.override(settings.LANGUAGE_CODE), tempfile.TemporaryDirectory() as folder, \
             contextlib.ExitStack() as files:
         data = report_input(report, issued_on=report.issued_on)
@@ -674,19 +698,7 @@ def _ledger_join(join: ReportPart, attempt: int) -> bool:
         xlsx_name = report.xlsx.storage.save(
             report.xlsx.field.generate_filename(report, f"ledger-{stamp}-{report.pk}-{report.attempts}.xlsx"), File(sheet_file))
         saved.append((report.xlsx.storage, xlsx_name))
-    with transaction.atomic():
-        if not (_still_ours(join, attempt).update(status=ReportStatus.DONE, page_count=pages, finished_at=timezone.now())
-                and _mark_done(report, report.attempts, pdf_name, xlsx_name, number="", serial=None,
-                               issued_on=report.issued_on or timezone.localdate())):
-            transaction.set_rollback(True)
-            _delete(saved)
-            return False
-    # The pieces' files are not needed any more, nor those of a piece's run cut short after saving.
-    _delete([(piece.file.storage, piece.file.name) for piece in [*pieces, sheet] if piece.file.name])
-    _remove_piece_files(report)
-    ReportPart.objects.filter(report_id=report.pk).update(file="")
-    _remove_other_attempts(report, keep={pdf_name, xlsx_name})
-    return True
+    return pdf_name, xlsx_name, pages
 
 
 def _remove_piece_files(report: Report) -> None:
