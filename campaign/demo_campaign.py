@@ -1010,6 +1010,8 @@ def reports_make(*, stdout=None) -> list:
             report = report_actions.report_request(**params)
             try:
                 report_actions.report_render(report_id=report.pk)
+                if report.kind == ReportKind.LEDGER:  # planned in pieces: made here too
+                    report_actions.ledger_make_here(report_id=report.pk)
             except Exception as exc:  # left to the worker
                 if stdout is not None:
                     stdout.write(f"报告 #{report.pk} 未能在此生成（{type(exc).__name__}），将由后台任务生成。")

@@ -767,6 +767,6 @@ def ledger_join(contents: BinaryIO, parts: list[BinaryIO], stamps: list[BinaryIO
             number += 1
     for name, page in outline:
         if 0 < page <= number:
-            writer.add_outline_item(name, page - 1)
+            writer.add_outline_item(title=name, page_number=page - 1)
     writer.write(out)
     return number
