@@ -22,7 +22,6 @@ must reinstall the triggers (``install``).
 """
 from __future__ import annotations
 
-import datetime
 import re
 from dataclasses import dataclass, replace
 
