@@ -166,7 +166,8 @@ def finding_transition(*, finding: Finding, to: str, actor, note: str = "", vers
         # The appeal is turned down: a new deadline, by default the working days the old one still
         # had when the appeal stopped its clock, counted from today.
         if due_date is None:
-            appealed = locked.transitions.filter(to_status=FindingStatus.APPEALED).order_by("-at", "-id").first()
+            appealed = (locked.transitions.filter(from_status=FindingStatus.RECTIFYING, to_status=FindingStatus.APPEALED)
+                        .order_by("-at", "-id").first())
             appealed_on = timezone.localtime(appealed.at).date() if appealed else timezone.localdate()
             due_date = add_working_days(timezone.localdate(), queries.appeal_remaining_days(locked, appealed_on))
         locked.due_date = due_date

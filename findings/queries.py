@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import BooleanField, Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -85,6 +85,7 @@ def appeal_counts(findings: QuerySet[Finding]) -> dict[int, dict[str, int]]:
     (the partial index ``transition_appeal``), whatever the number of findings."""
     rows = (FindingTransition.objects.filter(Q(to_status=FindingStatus.APPEALED) | Q(from_status=FindingStatus.APPEALED),
                                              finding__in=findings.order_by().values("pk"))
+            .exclude(from_status=F("to_status"))  # a reassignment while under appeal is no step of the appeal
             .order_by().values_list("finding__department_id", "from_status", "to_status").annotate(n=Count("id")))
     counts: dict[int, dict[str, int]] = {}
     for department_id, from_status, to_status, n in rows:
@@ -116,11 +117,13 @@ def finding_may_move(user, finding: Finding, to: str) -> bool:
 
 
 def appeal_deadline(finding: Finding) -> datetime.date | None:
-    """The last day the department may appeal: ``APPEAL_WORKING_DAYS`` working days after assignment."""
+    """The last day the department may appeal: ``APPEAL_WORKING_DAYS`` working days after assignment,
+    and never after the rectification deadline."""
     if finding.assigned_at is None:
         return None
     assigned = timezone.localtime(finding.assigned_at).date()
-    return add_working_days(assigned, settings.APPEAL_WORKING_DAYS)
+    last = add_working_days(assigned, settings.APPEAL_WORKING_DAYS)
+    return min(last, finding.due_date) if finding.due_date else last
 
 
 def appeal_refusal(finding: Finding, today: datetime.date | None = None) -> str:
@@ -128,10 +131,16 @@ def appeal_refusal(finding: Finding, today: datetime.date | None = None) -> str:
     only within the appeal period after its assignment."""
     if finding.status != FindingStatus.RECTIFYING:
         return gettext("Only a finding being rectified can be appealed.")
-    if FindingTransition.objects.filter(finding=finding, to_status=FindingStatus.APPEALED).exists():
+    if FindingTransition.objects.filter(finding=finding, from_status=FindingStatus.RECTIFYING,
+                                        to_status=FindingStatus.APPEALED).exists():
         return gettext("This finding has already been appealed once; the office's decision stands.")
+    today = today or timezone.localdate()
+    if finding.due_date is not None and today > finding.due_date:
+        # An appeal stops the clock: one made after the deadline would wipe out "overdue".
+        return gettext("The rectification deadline (%(date)s) has passed; the finding can no longer be appealed.") % {
+            "date": finding.due_date.isoformat()}
     last_day = appeal_deadline(finding)
-    if last_day is None or (today or timezone.localdate()) > last_day:
+    if last_day is None or today > last_day:
         return gettext("The appeal period ended on %(date)s (%(n)d working days after assignment).") % {
             "date": last_day.isoformat() if last_day else "—", "n": settings.APPEAL_WORKING_DAYS}
     return ""

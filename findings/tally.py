@@ -340,6 +340,8 @@ def ensure_installed(*, using: str = "default") -> bool:
     conn = connections[using]
     if conn.vendor not in _VENDORS:
         return False
+    if "core_calendarday" not in conn.introspection.table_names():
+        return False  # a partial migrate: the triggers read the calendar, installed once it exists
     with conn.cursor() as cursor:
         missing = _expected_triggers(conn.vendor) - _installed_triggers(cursor, conn.vendor)
         outdated = _outdated_triggers(cursor, conn.vendor)
@@ -395,6 +397,9 @@ def _shift_closedays(days, sign: int) -> None:
     with connection.cursor() as cursor:
         if vendor == "postgresql":
             if sign < 0:  # writers wait until the edit commits: none is counted by the old calendar after this
+                # One calendar edit at a time (this mode conflicts with itself; SHARE does not): two
+                # edits over the same closed findings would each recount by half the new calendar.
+                cursor.execute("LOCK TABLE core_calendarday IN SHARE ROW EXCLUSIVE MODE")
                 cursor.execute(f"LOCK TABLE {source.table} IN SHARE MODE")
             rows = f"SELECT {', '.join(source.columns)}, {sign} AS sign FROM {source.table} WHERE {where}"
             for city in (False, True):

@@ -28,11 +28,13 @@ def findings_remind() -> int:
 
 
 def findings_overdue_webhooks(*, today: datetime.date | None = None) -> int:
-    """``finding.overdue`` for each open finding whose deadline passed yesterday: once per finding and
-    deadline, like the reminder (a ``NotificationSent`` row of its own kind, written with the event)."""
-    yesterday = (today or timezone.localdate()) - datetime.timedelta(days=1)
+    """``finding.overdue`` for each open finding whose deadline has passed (in the last week: a day the
+    run was missed is caught up the next day): once per finding and deadline, like the reminder (a
+    ``NotificationSent`` row of its own kind, written with the event)."""
+    today = today or timezone.localdate()
     emitted = 0
-    overdue = Finding.objects.filter(status__in=OPEN_STATUSES, due_date=yesterday)
+    overdue = Finding.objects.filter(status__in=OPEN_STATUSES, due_date__lt=today,
+                                     due_date__gte=today - datetime.timedelta(days=7))
     for finding in overdue.only("id", "title", "status", "severity", "department_id", "due_date").iterator():
         try:
             with transaction.atomic():

@@ -252,3 +252,20 @@ def test_the_bulletin_and_the_ledger_show_the_appeals(office, liaison_a, departm
     steps = " / ".join(rows["甲"].history)
     assert "申诉（整改中→申诉中）" in steps and "复核：维持原认定" in steps
     assert "复核：申诉成立" in " / ".join(rows["乙"].history)
+
+
+def test_no_appeal_after_the_deadline_and_a_reassignment_is_no_appeal(office, liaison_a, department_a, department_b):
+    """An appeal stops the clock, so one made after the deadline would wipe out "overdue"; and a
+    reassignment while under appeal (a history row whose from equals its to) is not counted as one."""
+    late = assigned(office, department_a, title="已逾期")
+    Finding.objects.filter(pk=late.pk).update(due_date=timezone.localdate() - datetime.timedelta(days=1))
+    late.refresh_from_db()
+    assert "已过" in queries.appeal_refusal(late) or "passed" in queries.appeal_refusal(late)
+    with pytest.raises(actions.ActionError):
+        actions.finding_transition(finding=late, to="appealed", actor=liaison_a, note="职责不符")
+
+    disputed = assigned(office, department_a, title="改派中")
+    disputed = actions.finding_transition(finding=disputed, to="appealed", actor=liaison_a, note="职责不符")
+    actions.finding_reassign(finding=disputed, actor=office, department=department_b, note="先转乙单位核实")
+    counts = queries.appeal_counts(Finding.objects.all())
+    assert sum(row["made"] for row in counts.values()) == 1

@@ -93,7 +93,7 @@ def test_every_write_path_keeps_the_tally_exact(office, leader_a, liaison_a, dep
     # an appeal stops the clock (its deadline leaves the "opendue" rows), a decision starts it again
     disputed = actions.finding_file(actor=office, category="hotline", title="不属本单位", department=department_a)
     disputed = actions.finding_transition(finding=disputed, to="rectifying", actor=office)
-    Finding.objects.filter(pk=disputed.pk).update(due_date=timezone.localdate() - datetime.timedelta(days=1))
+    Finding.objects.filter(pk=disputed.pk).update(due_date=timezone.localdate() + datetime.timedelta(days=1))
     disputed = actions.finding_transition(finding=Finding.objects.get(pk=disputed.pk), to="appealed", actor=liaison_a, note="职责不符")
     assert stored() == recount()
     actions.finding_transition(finding=disputed, to="rectifying", actor=office, note="维持")

@@ -19,7 +19,7 @@ from accounts.queries import is_office
 from . import delivery as sending
 from .events import Event
 from .models import Delivery, DeliveryStatus, Endpoint
-from .targets import TargetRefused, resolve
+from .targets import TargetRefused, Unresolved, resolve
 
 
 class EndpointForm(forms.ModelForm):
@@ -36,7 +36,7 @@ class EndpointForm(forms.ModelForm):
         url = self.cleaned_data["url"]
         try:
             resolve(url)  # the same check as at every delivery (WEBHOOK_ALLOW_PRIVATE_TARGETS)
-        except TargetRefused as exc:
+        except (TargetRefused, Unresolved) as exc:
             raise ValidationError(str(exc), code="refused") from exc
         return url
 

@@ -57,6 +57,10 @@ def address_refusal(address: str, *, allow_private: bool | None = None) -> str |
     return None
 
 
+class Unresolved(OSError):
+    """The host's name did not resolve (now): a delivery retries it; saving an endpoint refuses it."""
+
+
 def resolve(url: str, *, allow_private: bool | None = None) -> Target:
     """Check ``url`` and resolve its host; raises :class:`TargetRefused` with the reason."""
     try:
@@ -75,11 +79,14 @@ def resolve(url: str, *, allow_private: bool | None = None) -> Target:
     port = port or (443 if scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, OSError) as exc:
+    except UnicodeError as exc:
         raise TargetRefused(_("The host %(host)s could not be resolved.") % {"host": host}) from exc
+    except OSError as exc:
+        # A name server that does not answer now may answer later: retried, not refused for good.
+        raise Unresolved(_("The host %(host)s could not be resolved.") % {"host": host}) from exc
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not addresses:
-        raise TargetRefused(_("The host %(host)s could not be resolved.") % {"host": host})
+        raise Unresolved(_("The host %(host)s could not be resolved.") % {"host": host})
     for address in addresses:  # every answer is checked: a name with one private address is refused
         reason = address_refusal(address, allow_private=allow_private)
         if reason:
