@@ -41,7 +41,11 @@ def bulletin(office, n: int) -> Report:
 
 
 def issue(report: Report) -> Report:
-    assert actions.report_render(report_id=report.pk) is True
+    if report.kind == "ledger":  # made in pieces (findings/reports/actions.py:ledger_plan), here in this process
+        actions.report_render(report_id=report.pk)
+        assert actions.ledger_make_here(report_id=report.pk) is True
+    else:
+        assert actions.report_render(report_id=report.pk) is True
     return Report.objects.get(pk=report.pk)
 
 
