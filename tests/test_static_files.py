@@ -204,7 +204,7 @@ class _Server:
             conn.dec_thread_sharing()
 
 
-def wait_kept(page, urls, *, alone=False, timeout=20):
+def wait_kept(page, urls, *, alone=False, timeout=60):
     """Wait until the worker controls the page and keeps it with ``urls`` (``alone``: in the only static cache)."""
     import json
 
@@ -218,6 +218,9 @@ def wait_kept(page, urls, *, alone=False, timeout=20):
                 and (not alone or len(statics) == 1)):
             return kept
         assert time.monotonic() < deadline, f"the worker did not keep the page and {urls}: {state}"
+        if alone and len(statics) > 1:
+            # the browser's own update check, as it makes one on each visit: the new worker takes over
+            page.evaluate("navigator.serviceWorker.getRegistration().then(r => r && r.update()).catch(() => null)")
         page.wait_for_timeout(100)
 
 
