@@ -250,3 +250,22 @@ def idempotency_key_in_schema(result, generator, request, public):
         if operation is not None and not path.get("post", {}).get("operationId", "").startswith("auth_token"):
             operation.setdefault("parameters", []).append(parameter)
     return result
+
+
+EVIDENCE_CONTENT_TYPES = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+
+
+def evidence_download_schema(*, owner: str, error_serializer):
+    """The schema of an owner's ``evidence/{evidence_id}/download/`` route (walkthroughs, findings):
+    the stored file, to whoever sees the owner, or a 404."""
+    from drf_spectacular.types import OpenApiTypes
+    from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+
+    return extend_schema(
+        summary=f"Download one of the {owner}'s files",
+        description=f"The stored photo or PDF, to whoever sees the {owner} (a token too), as the pages' download serves it.",
+        parameters=[OpenApiParameter("evidence_id", int, OpenApiParameter.PATH, description="The file's id.")],
+        responses={**{(200, content_type): OpenApiTypes.BINARY for content_type in EVIDENCE_CONTENT_TYPES},
+                   404: OpenApiResponse(error_serializer,
+                                        description=f"No such {owner} or file, or one outside the caller's wall.")},
+    )

@@ -17,7 +17,6 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent, build_choice_description_list
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -27,7 +26,7 @@ from rest_framework.settings import ISO_8601, api_settings
 
 from accounts.models import User
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
-from core.api import MAX_ID, ID_REGEX, CursorPagination, IdempotentMixin, IdFilter, RejectUnknownKeys, perform_action
+from core.api import evidence_download_schema, MAX_ID, ID_REGEX, CursorPagination, IdempotentMixin, IdFilter, RejectUnknownKeys, perform_action
 from core.errors import ConflictApiError
 from core.views import evidence_download as evidence_file
 from inspections import actions as inspection_actions
@@ -689,16 +688,7 @@ class FindingViewSet(IdempotentMixin, mixins.CreateModelMixin, mixins.ListModelM
                                   device_at=serializer.validated_data.get("device_at"))
         return Response(FindingEvidenceSerializer(evidence, context=context).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        summary="Download one of the finding's files",
-        description="The stored photo or PDF, to whoever sees the finding (a token too), as the pages' download "
-                    "serves it.",
-        parameters=[OpenApiParameter("evidence_id", int, OpenApiParameter.PATH, description="The file's id.")],
-        responses={**{(200, content_type): OpenApiTypes.BINARY
-                      for content_type in ("image/jpeg", "image/png", "image/webp", "application/pdf")},
-                   404: OpenApiResponse(FindingErrorSerializer,
-                                        description="No such finding or file, or one outside the caller's wall.")},
-    )
+    @evidence_download_schema(owner="finding", error_serializer=FindingErrorSerializer)
     @action(detail=True, methods=["get"], url_path=rf"evidence/(?P<evidence_id>{ID_REGEX})/download",
             url_name="evidence-download", filter_backends=[], pagination_class=None)
     def evidence_download(self, request, pk=None, evidence_id=None):

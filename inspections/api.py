@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -27,7 +26,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import DEFAULT as DEFAULT_PERMISSIONS
-from core.api import ID_REGEX, MAX_ID, IdempotentMixin, IdFilter, IdNumberFilter, RejectUnknownKeys, perform_action
+from core.api import evidence_download_schema, ID_REGEX, MAX_ID, IdempotentMixin, IdFilter, IdNumberFilter, RejectUnknownKeys, perform_action
 from core.views import evidence_download as evidence_file
 from services import queries as service_queries
 from services.models import Department, ServiceItem
@@ -534,16 +533,7 @@ class WalkthroughViewSet(IdempotentMixin, mixins.ListModelMixin, mixins.Retrieve
         return Response(WalkthroughEvidenceSerializer(evidence, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        summary="Download one of the walkthrough's files",
-        description="The stored photo or PDF, to whoever sees the walkthrough (a token too), as the pages' "
-                    "download serves it.",
-        parameters=[OpenApiParameter("evidence_id", int, OpenApiParameter.PATH, description="The file's id.")],
-        responses={**{(200, content_type): OpenApiTypes.BINARY
-                      for content_type in ("image/jpeg", "image/png", "image/webp", "application/pdf")},
-                   404: OpenApiResponse(WalkthroughErrorSerializer,
-                                        description="No such walkthrough or file, or one outside the caller's wall.")},
-    )
+    @evidence_download_schema(owner="walkthrough", error_serializer=WalkthroughErrorSerializer)
     @action(detail=True, methods=["get"], url_path=rf"evidence/(?P<evidence_id>{ID_REGEX})/download",
             url_name="evidence-download")
     def evidence_download(self, request, pk=None, evidence_id=None):
